@@ -1,0 +1,44 @@
+# pulsekit: the two commands of the README, plus a few for developers.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck pytest lab system-deps bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## demo: install pulsekit and run the most complete end-to-end scenario on the local sandbox
+demo: $(STAMP)
+	$(BIN)/python -m pulsekit.demo
+
+## test: lint, type-check and run every test and notebook (installs chromium and prometheus via apt-get when it can)
+test: $(STAMP) system-deps lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
+
+## system-deps: Debian's chromium and prometheus for the browser and Prometheus tests
+system-deps:
+	@bash scripts/system-deps.sh
+
+## lab: JupyterLab on the dojos
+lab: $(STAMP)
+	$(BIN)/jupyter lab dojos/
+
+bench: $(STAMP)
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

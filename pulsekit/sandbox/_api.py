@@ -1,0 +1,124 @@
+"""An api replica: catalog search, product detail, cart, checkout and the vendor dashboard."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from pulsekit.sandbox import _http
+from pulsekit.sandbox._dbclient import DatabaseBusy, DatabaseUnavailable, DBClient
+
+DB_KEY = web.AppKey("db", DBClient)
+PAYMENTS_KEY = web.AppKey("payments", str)
+SESSION_KEY = web.AppKey("session", aiohttp.ClientSession)
+
+
+@web.middleware
+async def _db_errors(request: web.Request, handler: Any) -> web.StreamResponse:
+    try:
+        return await handler(request)  # type: ignore[no-any-return]
+    except DatabaseBusy as exc:
+        return web.json_response({"error": "database busy", "detail": str(exc)}, status=503)
+    except DatabaseUnavailable as exc:
+        return web.json_response({"error": "database unavailable", "detail": str(exc)}, status=503)
+
+
+def _int(request: web.Request, key: str, *, default: int | None = None) -> int:
+    raw = request.match_info.get(key) or request.query.get(key)
+    if raw is None and default is not None:
+        return default
+    try:
+        return int(raw)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise web.HTTPBadRequest(text=f"{key} must be an integer, got {raw!r}") from None
+
+
+async def search(request: web.Request) -> web.Response:
+    q = request.query.get("q", "")[:50]
+    page = max(0, _int(request, "page", default=0))
+    rows = await request.app[DB_KEY].read("search", pattern=f"%{q}%", offset=page * 20)
+    return web.json_response({"q": q, "page": page, "results": rows})
+
+
+async def product(request: web.Request) -> web.Response:
+    rows = await request.app[DB_KEY].read("product", id=_int(request, "id"))
+    if not rows:
+        raise web.HTTPNotFound(text="no such product")
+    return web.json_response(rows[0])
+
+
+async def dashboard(request: web.Request) -> web.Response:
+    db, vendor = request.app[DB_KEY], _int(request, "id")
+    totals = await db.read("dashboard_totals", vendor=vendor)
+    top = await db.read("dashboard_top", vendor=vendor)
+    daily = await db.read("dashboard_daily", vendor=vendor, since=335)
+    return web.json_response({"vendor": vendor, "totals": totals[0], "top": top, "daily": daily})
+
+
+async def cart_add(request: web.Request) -> web.Response:
+    body = await _json(request)
+    session = str(body.get("session") or "")
+    if not session:
+        raise web.HTTPBadRequest(text="session is required")
+    product_id, qty = int(body.get("product_id", 0)), int(body.get("qty", 1))
+    if not 1 <= product_id <= 5000 or not 1 <= qty <= 99:
+        raise web.HTTPBadRequest(text="product_id must be 1..5000 and qty 1..99")
+    db = request.app[DB_KEY]
+    await db.write("cart_add", session=session, product_id=product_id, qty=qty)
+    return web.json_response({"session": session, "added": product_id}, status=201)
+
+
+async def checkout(request: web.Request) -> web.Response:
+    body = await _json(request)
+    session = str(body.get("session") or "")
+    if not session:
+        raise web.HTTPBadRequest(text="session is required")
+    db = request.app[DB_KEY]
+    try:
+        async with request.app[SESSION_KEY].post(
+            f"{request.app[PAYMENTS_KEY]}/charge", json={"session": session}
+        ) as resp:
+            charge = await resp.json()
+            if resp.status == 402:
+                return web.json_response({"status": "declined", "charge": charge}, status=402)
+            if resp.status != 200:
+                return web.json_response({"error": "payments failed"}, status=502)
+    except (aiohttp.ClientError, TimeoutError):
+        return web.json_response({"error": "payments unavailable"}, status=502)
+    await db.write("checkout", session=session)
+    await db.write("cart_clear", session=session)
+    return web.json_response({"status": "paid", "charge": charge})
+
+
+async def _json(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise web.HTTPBadRequest(text="the body must be JSON") from None
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(text="the body must be a JSON object")
+    return body
+
+
+def build(config: dict[str, Any]) -> tuple[web.Application, Callable[[], Any] | None]:
+    app = _http.make_app()
+    app.middlewares.append(_db_errors)
+    links = config["links"]  # link name -> "http://127.0.0.1:PORT"
+    replicas = {n.split("->", 1)[1]: u for n, u in links.items() if "db-replica" in n}
+    db = DBClient(("db-primary", links["api->db-primary"]), replicas, app[_http.REGISTRY_KEY])
+    app[DB_KEY] = db
+    app[PAYMENTS_KEY] = links["api->payments"]
+    app.router.add_get("/api/search", search)
+    app.router.add_get("/api/products/{id}", product)
+    app.router.add_get("/api/vendors/{id}/dashboard", dashboard)
+    app.router.add_post("/api/cart", cart_add)
+    app.router.add_post("/api/checkout", checkout)
+
+    async def on_start() -> None:
+        await db.start()
+        app[SESSION_KEY] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3.0))
+
+    return app, on_start

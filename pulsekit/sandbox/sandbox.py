@@ -1,0 +1,466 @@
+"""The local demo platform: a small marketplace of real processes on 127.0.0.1.
+
+>>> with Sandbox(replicas=3, db_replicas=2) as shop:   # doctest: +SKIP
+...     print(shop.url)
+...     shop.kill("db-replica-1")
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import signal
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from pulsekit.errors import ConfigError, SandboxError, ServiceStartError
+from pulsekit.sandbox import _procs, _state
+
+START_TIMEOUT_S = 15.0
+_SIGNAL_OF = {"kill": signal.SIGKILL, "freeze": signal.SIGSTOP, "thaw": signal.SIGCONT}
+
+
+@dataclass(frozen=True)
+class Service:
+    """One sandbox process."""
+
+    name: str
+    role: str
+    pid: int
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@dataclass(frozen=True)
+class Link:
+    """A named hop between two tiers, carried by the links process (where faults are injected)."""
+
+    name: str
+    source: str
+    target: str
+    listen_port: int
+    upstream_port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.listen_port}"
+
+
+@dataclass
+class _Proc:
+    name: str
+    role: str
+    port: int
+    argv: list[str]
+    config: dict[str, Any]
+    pid: int = 0
+    started: float | None = None
+    popen: Any = None
+
+
+def _count(value: Any, field: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"{field}={value!r} must be a whole number, for example {field}=2")
+    if value < minimum:
+        raise ConfigError(f"{field}={value} is too small; use {field}>={minimum}")
+    if value > 16:
+        raise ConfigError(f"{field}={value} is too many for one machine; use {field}<=16")
+    return value
+
+
+class Sandbox:
+    """Start the shop (gateway, api replicas, database primary and replicas, payments) and its links.
+
+    Args:
+        replicas: api replicas behind the gateway.
+        db_replicas: database read replicas beside the primary.
+        prometheus: also start Debian's prometheus scraping every service each second.
+        db_pool: connections per database node (its capacity).
+        name: register the sandbox under this name (state file) so ``status``/``down`` find it.
+        detached: leave the processes running when this object goes away (``sandbox up --detach``).
+    """
+
+    def __init__(
+        self,
+        *,
+        replicas: int = 3,
+        db_replicas: int = 2,
+        prometheus: bool = False,
+        seed: int = 42,
+        db_pool: int = 4,
+        name: str | None = None,
+        detached: bool = False,
+        run_dir: str | os.PathLike[str] | None = None,
+        start_timeout: float = START_TIMEOUT_S,
+    ) -> None:
+        self.replicas = _count(replicas, "replicas", 1)
+        self.db_replicas = _count(db_replicas, "db_replicas", 0)
+        self.db_pool = _count(db_pool, "db_pool", 1)
+        if not isinstance(seed, int):
+            raise ConfigError(f"seed={seed!r} must be an integer")
+        if name is not None:
+            _state.check_name(name)
+        if detached and name is None:
+            raise ConfigError("detached=True needs a name so `pulsekit sandbox down` can find it")
+        self.seed = seed
+        self.prometheus = bool(prometheus)
+        self.name = name
+        self.detached = detached
+        self.start_timeout = start_timeout
+        self._run_dir = Path(run_dir) if run_dir else None
+        self._procs: dict[str, _Proc] = {}
+        self._links: dict[str, Link] = {}
+        self._prometheus: Any = None
+        self._started = False
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def start(self) -> Sandbox:
+        """Start every service and wait until all are healthy (or stop them all and raise)."""
+        if self._started:
+            raise SandboxError("this sandbox is already running; stop() it first")
+        self.run_dir = self._prepare_run_dir()
+        atexit.register(self._stop_at_exit)
+        self._started = True
+        try:
+            self._start_links()
+            self._populate_links()
+            self._start_services()
+            if self.prometheus:
+                self._start_prometheus()
+        except BaseException:
+            self.stop()
+            raise
+        if self.name:
+            _state.save(self.name, self.state())
+        return self
+
+    def stop(self) -> None:
+        """Stop every process this sandbox started (SIGTERM, then SIGKILL); safe to call twice."""
+        if self.detached and self._started and self.name and _state.load(self.name):
+            return  # a detached sandbox lives on until `pulsekit sandbox down`
+        self._stop_all()
+
+    def _stop_all(self) -> None:
+        atexit.unregister(self._stop_at_exit)
+        if self._prometheus is not None:
+            self._prometheus.stop()
+            self._prometheus = None
+        pids = [(p.pid, p.started) for p in self._procs.values() if p.pid]
+        _procs.terminate(pids)
+        for proc in self._procs.values():
+            if proc.popen is not None:
+                proc.popen.poll()
+        if self.name and self._started:
+            _state.remove(self.name)
+        self._started = False
+
+    def _stop_at_exit(self) -> None:
+        if not self.detached:
+            self._stop_all()
+
+    # -- the public view -------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        """The gateway: the shop's front door."""
+        return self._url("gateway")
+
+    @property
+    def proxy_url(self) -> str:
+        """The Toxiproxy-compatible API of the process that carries every link."""
+        return self._url("links")
+
+    @property
+    def prometheus_url(self) -> str | None:
+        """Prometheus's URL when started with ``prometheus=True``."""
+        return None if self._prometheus is None else str(self._prometheus.url)
+
+    @property
+    def services(self) -> dict[str, Service]:
+        return {n: Service(n, p.role, p.pid, p.port) for n, p in self._procs.items()}
+
+    @property
+    def links(self) -> dict[str, Link]:
+        return dict(self._links)
+
+    @property
+    def metrics_targets(self) -> dict[str, str]:
+        """Service name -> its Prometheus ``/metrics`` URL."""
+        return {n: f"http://127.0.0.1:{p.port}/metrics" for n, p in self._procs.items()}
+
+    def is_running(self, name: str) -> bool:
+        proc = self._proc(name)
+        return _procs.alive(proc.pid, proc.started)
+
+    def state(self) -> dict[str, Any]:
+        """A JSON-ready description: URLs, services (pid, port, alive) and links."""
+        return {
+            "name": self.name,
+            "url": self.url,
+            "proxy_url": self.proxy_url,
+            "prometheus_url": self.prometheus_url,
+            "prometheus_pid": None if self._prometheus is None else self._prometheus.pid,
+            "run_dir": str(self.run_dir),
+            "services": {
+                n: {
+                    "role": p.role,
+                    "pid": p.pid,
+                    "port": p.port,
+                    "started": p.started,
+                    "alive": _procs.alive(p.pid, p.started),
+                }
+                for n, p in self._procs.items()
+            },
+            "links": {
+                n: {
+                    "source": k.source,
+                    "target": k.target,
+                    "listen_port": k.listen_port,
+                    "upstream_port": k.upstream_port,
+                }
+                for n, k in self._links.items()
+            },
+        }
+
+    # -- acting on services ----------------------------------------------------------------
+    def kill(self, name: str) -> None:
+        """SIGKILL a service, as a crash would."""
+        proc = self._signal(name, "kill")
+        if proc.popen is not None:
+            proc.popen.wait(timeout=10)
+        else:
+            _procs.wait_until(lambda: not _procs.alive(proc.pid, proc.started), 10)
+
+    def freeze(self, name: str) -> None:
+        """SIGSTOP a service: it keeps its sockets but answers nothing (a hung process)."""
+        self._signal(name, "freeze")
+
+    def thaw(self, name: str) -> None:
+        """SIGCONT a frozen service."""
+        self._signal(name, "thaw")
+
+    def restart(self, name: str, *, timeout: float = START_TIMEOUT_S) -> Service:
+        """Start a service again on the same port (killing it first if it still runs)."""
+        proc = self._proc(name)
+        if _procs.alive(proc.pid, proc.started):
+            self.kill(name)
+        self._spawn(proc)
+        self._wait_healthy([proc], timeout)
+        if name == "links":
+            self._populate_links()
+        if self.name:
+            _state.save(self.name, self.state())
+        return self.services[name]
+
+    def wait_healthy(self, timeout: float = 10.0) -> None:
+        """Poll until every running service answers ``/healthz``."""
+        running = [p for p in self._procs.values() if _procs.alive(p.pid, p.started)]
+        self._wait_healthy(running, timeout)
+
+    def _signal(self, name: str, action: str) -> _Proc:
+        proc = self._proc(name)
+        if not _procs.alive(proc.pid, proc.started):
+            raise SandboxError(
+                f"cannot {action} {name}: it is not running; restart it with restart({name!r})"
+            )
+        os.kill(proc.pid, _SIGNAL_OF[action])
+        return proc
+
+    def _proc(self, name: str) -> _Proc:
+        if not self._started:
+            raise SandboxError(
+                "the sandbox is not running; use `with Sandbox() as shop:` or start()"
+            )
+        if name not in self._procs:
+            known = ", ".join(sorted(self._procs))
+            raise ConfigError(f"unknown service {name!r}; the services are: {known}")
+        return self._procs[name]
+
+    def _url(self, name: str) -> str:
+        if name not in self._procs:
+            raise SandboxError(
+                "the sandbox is not running; use `with Sandbox() as shop:` or start()"
+            )
+        return f"http://127.0.0.1:{self._procs[name].port}"
+
+    # -- start-up machinery ----------------------------------------------------------------
+    def _prepare_run_dir(self) -> Path:
+        if self.name:
+            _state.clear_if_stale(self.name)
+            existing = _state.load(self.name)
+            if existing:
+                raise SandboxError(
+                    f"a sandbox named {self.name!r} is already running at {existing.get('url')}; "
+                    f"stop it with `pulsekit sandbox down --name {self.name}` or pick another name"
+                )
+            run_dir = _state.directory(self.name)
+        else:
+            run_dir = self._run_dir or Path(tempfile.mkdtemp(prefix="pulsekit-sandbox-"))
+        (run_dir / "logs").mkdir(parents=True, exist_ok=True)
+        return run_dir
+
+    def _parent_pid(self) -> int | None:
+        if self.detached or threading.current_thread() is not threading.main_thread():
+            return None
+        return os.getpid()
+
+    def _plan(self) -> list[_Proc]:
+        plan = [("gateway", "gateway")]
+        plan += [(f"api-{i}", "api") for i in range(1, self.replicas + 1)]
+        plan += [("db-primary", "db-primary")]
+        plan += [(f"db-replica-{i}", "db-replica") for i in range(1, self.db_replicas + 1)]
+        plan += [("payments", "payments")]
+        return [_Proc(name, role, 0, [], {}) for name, role in plan]
+
+    def _start_links(self) -> None:
+        proc = _Proc("links", "links", 0, [], {})
+        proc.argv = ["-m", "pulsekit.sandbox._links", "--fd", "{fd}"]
+        if self._parent_pid():
+            proc.argv += ["--parent", str(self._parent_pid())]
+        self._procs["links"] = proc
+        for planned in self._plan():
+            self._procs[planned.name] = planned
+        self._spawn(proc)
+        self._wait_healthy([proc], self.start_timeout)
+
+    def _link_specs(self) -> list[dict[str, Any]]:
+        specs = []
+        for proc in self._procs.values():
+            if proc.role == "api":
+                specs.append(("gateway", proc.name))
+            elif proc.role in ("db-primary", "db-replica", "payments"):
+                specs.append(("api", proc.name))
+        return [
+            {
+                "name": f"{src}->{dst}",
+                "listen": "127.0.0.1:0",
+                "upstream": f"127.0.0.1:{self._port_of(dst)}",
+                "enabled": True,
+            }
+            for src, dst in specs
+        ]
+
+    def _port_of(self, name: str) -> int:
+        proc = self._procs[name]
+        if not proc.port:  # reserve the service's port now: its socket is bound until it starts
+            proc.config["_sock"] = _procs.bind()
+            proc.port = proc.config["_sock"].getsockname()[1]
+        return proc.port
+
+    def _populate_links(self) -> None:
+        specs = self._link_specs()
+        for spec in specs:
+            if spec["name"] in self._links:  # re-populating after a restart: keep the ports
+                spec["listen"] = f"127.0.0.1:{self._links[spec['name']].listen_port}"
+        try:
+            answer = _procs.http_json(f"{self.proxy_url}/populate", specs)
+        except OSError as exc:
+            raise ServiceStartError(
+                f"links: could not create the links ({exc}); log tail:\n"
+                + _procs.tail(self.run_dir / "logs" / "links.log")
+            ) from exc
+        for item in answer["proxies"]:
+            src, dst = item["name"].split("->", 1)
+            self._links[item["name"]] = Link(
+                item["name"],
+                src,
+                dst,
+                int(item["listen"].rsplit(":", 1)[1]),
+                int(item["upstream"].rsplit(":", 1)[1]),
+            )
+
+    def _service_config(self, proc: _Proc) -> dict[str, Any]:
+        config: dict[str, Any] = {
+            "name": proc.name,
+            "role": proc.role,
+            "seed": self.seed,
+            "db_pool": self.db_pool,
+            "parent_pid": self._parent_pid(),
+        }
+        if proc.role == "gateway":
+            prefix = "gateway->"
+        elif proc.role == "api":
+            prefix = "api->"
+        else:
+            prefix = None
+        if prefix:
+            config["links"] = {n: k.url for n, k in self._links.items() if n.startswith(prefix)}
+        if proc.role == "db-replica":
+            config["primary_url"] = f"http://127.0.0.1:{self._procs['db-primary'].port}"
+        return config
+
+    def _start_services(self) -> None:
+        procs = [p for p in self._procs.values() if p.role != "links"]
+        for proc in procs:
+            proc.config = {**self._service_config(proc), "_sock": proc.config.get("_sock")}
+            proc.argv = ["-m", "pulsekit.sandbox._service", "{config}"]
+            self._spawn(proc)
+        self._wait_healthy(procs, self.start_timeout)
+
+    def _spawn(self, proc: _Proc) -> None:
+        sock = proc.config.pop("_sock", None) or _procs.bind(proc.port)
+        proc.port = sock.getsockname()[1]
+        try:
+            config = {**proc.config, "fd": sock.fileno()}
+            argv = [a.replace("{fd}", str(sock.fileno())) for a in proc.argv]
+            argv = [json.dumps(config) if a == "{config}" else a for a in argv]
+            proc.popen = _procs.spawn(
+                argv,
+                fd=sock.fileno(),
+                log=self.run_dir / "logs" / f"{proc.name}.log",
+                detached=self.detached,
+            )
+        finally:
+            sock.close()  # the child holds it now; closing ours lets a crash refuse connections
+        proc.pid = proc.popen.pid
+        proc.started = _procs.create_time(proc.pid)
+
+    def _wait_healthy(self, procs: list[_Proc], timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        pending = list(procs)
+        while pending:
+            for proc in list(pending):
+                if proc.popen is not None and proc.popen.poll() is not None:
+                    raise ServiceStartError(
+                        f"{proc.name} exited with code {proc.popen.returncode} while starting; "
+                        f"log tail:\n{_procs.tail(self.run_dir / 'logs' / f'{proc.name}.log')}"
+                    )
+                if _procs.healthy(f"http://127.0.0.1:{proc.port}", timeout=1.0):
+                    pending.remove(proc)
+            if pending and time.monotonic() >= deadline:
+                names = ", ".join(p.name for p in pending)
+                logs = "\n".join(
+                    f"--- {p.name}:\n{_procs.tail(self.run_dir / 'logs' / f'{p.name}.log')}"
+                    for p in pending
+                )
+                raise ServiceStartError(
+                    f"{names} not healthy after {timeout:.0f} s; log tail:\n{logs}"
+                )
+            if pending:
+                time.sleep(0.05)
+
+    def _start_prometheus(self) -> None:
+        from pulsekit.observe.server import PrometheusServer
+
+        targets = {n: u for n, u in self.metrics_targets.items()}
+        self._prometheus = PrometheusServer(targets, scrape_interval="1s", run_dir=self.run_dir)
+        self._prometheus.start()
