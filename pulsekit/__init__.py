@@ -1,5 +1,15 @@
-"""pulsekit: a toolkit for platform teams (observability, chaos, incidents, FinOps, web performance)."""
+"""pulsekit: a toolkit for platform teams (observability, chaos, incidents, FinOps, web performance).
+
+The names a first script needs are here; everything else lives in its practice's package
+(``pulsekit.faults``, ``pulsekit.load``, ``pulsekit.observe``, ``pulsekit.costs``, ``pulsekit.vitals``,
+``pulsekit.incidents``). Importing pulsekit stays fast: heavy libraries load only when used.
+"""
 
 from __future__ import annotations
 
+from pulsekit.errors import PulsekitError
+from pulsekit.sandbox import Sandbox
+
 __version__ = "0.1.0"
+
+__all__ = ["PulsekitError", "Sandbox", "__version__"]

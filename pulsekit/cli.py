@@ -16,6 +16,7 @@ from pulsekit.errors import PulsekitError
 
 # name -> "module:attribute" of a click command or group
 COMMANDS: dict[str, str] = {
+    "doctor": "pulsekit.setup_check:doctor",
     "sandbox": "pulsekit.sandbox._cli:sandbox",
     "faults": "pulsekit.faults._cli:faults",
     "load": "pulsekit.load._cli:load",

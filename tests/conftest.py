@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
+from pulsekit.setup_check import find_binary
+
 REQUIRE_ALL = os.environ.get("PULSEKIT_REQUIRE_ALL", "") not in ("", "0", "false", "no")
-
-
-def find_binary(name: str, env_var: str | None = None) -> str | None:
-    """Path of a system binary: ``env_var`` first, then PATH, then /usr/bin."""
-    if env_var and os.environ.get(env_var):
-        return os.environ[env_var]
-    found = shutil.which(name)
-    if found:
-        return found
-    candidate = Path("/usr/bin") / name
-    return str(candidate) if candidate.exists() else None
 
 
 def missing(what: str, install: str) -> None:
@@ -36,7 +25,7 @@ def require_binary() -> Callable[..., str]:
     """Return a function that finds a binary or skips/fails the test with the install command."""
 
     def _require(name: str, *, env_var: str | None = None, install: str | None = None) -> str:
-        path = find_binary(name, env_var)
+        path = find_binary(name, env_var or f"PULSEKIT_{name.upper()}")
         if path is None:
             missing(name, install or f"sudo apt-get install {name}")
         assert path is not None

@@ -145,6 +145,19 @@ async def balancer_call(request: web.Request, path: str) -> tuple[int, Any]:
     return 502, None
 
 
+async def slow_hero(request: web.Request) -> web.Response:
+    """A detailed hero image sent after ``delay_ms`` (the vitals dojo's ``?regress=lcp`` switch)."""
+    try:
+        delay_ms = min(max(float(request.query.get("delay_ms", "3000")), 0.0), 10_000.0)
+    except ValueError:
+        raise web.HTTPBadRequest(text="delay_ms must be a number of milliseconds") from None
+    await asyncio.sleep(delay_ms / 1000)
+    svg = (_pages._PAGES / "hero.svg").read_text(encoding="utf-8")
+    return web.Response(
+        text=svg, content_type="image/svg+xml", headers={"Cache-Control": "no-store"}
+    )
+
+
 def build(config: dict[str, Any]) -> tuple[web.Application, Callable[[], Any] | None]:
     app = _http.make_app()
     upstreams = {
@@ -155,6 +168,7 @@ def build(config: dict[str, Any]) -> tuple[web.Application, Callable[[], Any] | 
     balancer = Balancer(upstreams, app[_http.REGISTRY_KEY])
     app[BALANCER_KEY] = balancer
     _pages.add_routes(app, balancer_call)
+    app.router.add_get("/static/slow/hero.svg", slow_hero)
     # one route per api endpoint, so the gateway's metrics carry the route template
     for path in ("/api/search", "/api/products/{id}", "/api/vendors/{id}/dashboard"):
         app.router.add_get(path, forward)

@@ -1,0 +1,5 @@
+"""``python -m pulsekit`` runs the ``pulsekit`` command."""
+
+from pulsekit.cli import main
+
+main()
