@@ -21,7 +21,8 @@
     ├── VitalsError            a page could not be measured
     │   └── BrowserNotFoundError  no Chromium to drive
     └── IncidentError          incident records, timelines, postmortems
-        └── TransitionError    a status change out of order
+        ├── TransitionError    a status change out of order
+        └── SlackPayloadError  a Slack payload breaks a Block Kit limit
 """
 
 from __future__ import annotations
@@ -105,3 +106,7 @@ class IncidentError(PulsekitError):
 
 class TransitionError(IncidentError):
     """An incident status change out of order (for example Closed back to Active)."""
+
+
+class SlackPayloadError(IncidentError):
+    """A Slack payload breaks a Block Kit limit (the message lists every violation)."""
