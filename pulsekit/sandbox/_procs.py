@@ -87,6 +87,14 @@ def alive(pid: int, create_time: float | None = None) -> bool:
         return False
 
 
+def stopped(pid: int) -> bool:
+    """True while ``pid`` is stopped by a signal (SIGSTOP)."""
+    try:
+        return bool(psutil.Process(pid).status() == psutil.STATUS_STOPPED)
+    except psutil.Error:
+        return False
+
+
 def create_time(pid: int) -> float | None:
     try:
         return float(psutil.Process(pid).create_time())

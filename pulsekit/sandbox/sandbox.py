@@ -251,12 +251,17 @@ class Sandbox:
             _procs.wait_until(lambda: not _procs.alive(proc.pid, proc.started), 10)
 
     def freeze(self, name: str) -> None:
-        """SIGSTOP a service: it keeps its sockets but answers nothing (a hung process)."""
-        self._signal(name, "freeze")
+        """SIGSTOP a service: it keeps its sockets but answers nothing (a hung process).
+
+        Returns once the kernel reports the process stopped.
+        """
+        proc = self._signal(name, "freeze")
+        _procs.wait_until(lambda: _procs.stopped(proc.pid), 5)
 
     def thaw(self, name: str) -> None:
-        """SIGCONT a frozen service."""
-        self._signal(name, "thaw")
+        """SIGCONT a frozen service; returns once it runs again."""
+        proc = self._signal(name, "thaw")
+        _procs.wait_until(lambda: not _procs.stopped(proc.pid), 5)
 
     def restart(self, name: str, *, timeout: float = START_TIMEOUT_S) -> Service:
         """Start a service again on the same port (killing it first if it still runs)."""
