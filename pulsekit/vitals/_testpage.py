@@ -1,0 +1,70 @@
+"""A reference page whose vitals are known by design (LCP time, CLS score, click cost): tests and benchmarks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ReferencePage:
+    """Geometry and timings of the page; :meth:`html` renders it, :meth:`expected_cls` predicts CLS.
+
+    A ``content`` block of ``content_px`` height paints first; at ``shift_at_ms`` a banner of
+    ``banner_px`` is inserted above it (one layout shift); at ``lcp_at_ms`` a large text block appears
+    below (the LCP element); clicking ``#buy`` busy-waits ``click_ms`` (INP and TBT).
+    """
+
+    lcp_at_ms: int = 1200
+    shift_at_ms: int = 300
+    content_px: int = 300
+    banner_px: int = 100
+    click_ms: int = 150
+
+    def expected_cls(self, width: int = 1350, height: int = 940) -> float:
+        """Layout-shift score of the banner: impact fraction x distance fraction (viewport W x H)."""
+        impact = min(self.content_px + self.banner_px, height) / height
+        distance = self.banner_px / max(width, height)
+        return impact * distance
+
+    def html(self) -> str:
+        """The page as HTML text (timers are relative to navigation start, not to script start)."""
+        return f"""<!doctype html>
+<html><head><meta charset="utf-8"><title>pulsekit reference page</title>
+<style>
+body {{ margin: 0; font-family: sans-serif; }}
+#banner {{ height: 0; overflow: hidden; background: #fc0; }}
+#content {{ height: {self.content_px}px; background: #eee; overflow: hidden; }}
+#hero {{ font-size: 40px; margin: 0; }}
+</style></head>
+<body>
+<div id="banner"></div>
+<div id="content"><h1>Reference page</h1><button id="buy">Buy</button></div>
+<script>
+function at(ms, fn) {{ setTimeout(fn, Math.max(0, ms - performance.now())); }}
+function painted() {{
+  return performance.getEntriesByType('paint').some(function (e) {{
+    return e.name === 'first-contentful-paint';
+  }});
+}}
+function afterPaint(fn) {{
+  // a shift before the first paint is not a layout shift: wait for it on a slow machine
+  if (painted()) fn(); else requestAnimationFrame(function () {{ setTimeout(function () {{ afterPaint(fn); }}, 0); }});
+}}
+at({self.shift_at_ms}, function () {{ afterPaint(function () {{
+  var b = document.getElementById('banner');
+  b.style.height = '{self.banner_px}px';
+  b.textContent = 'Late banner';
+}}); }});
+at({self.lcp_at_ms}, function () {{
+  var p = document.createElement('p');
+  p.id = 'hero';
+  p.textContent = 'The largest contentful paint of this page appears at a known time. '.repeat(3);
+  document.body.appendChild(p);
+}});
+document.getElementById('buy').addEventListener('click', function () {{
+  var t = performance.now();
+  while (performance.now() - t < {self.click_ms}) {{}}
+}});
+</script>
+</body></html>
+"""
