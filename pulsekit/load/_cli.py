@@ -1,0 +1,86 @@
+"""``pulsekit load run``: put load on a URL from the command line; exit 99 when a threshold fails."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+
+@click.group()
+def load() -> None:
+    """Generate load with Locust (closed or open model) and check k6-style thresholds."""
+
+
+@load.command("run")
+@click.argument("url")
+@click.option("--users", type=int, help="Closed model: concurrent Locust users.")
+@click.option("--spawn-rate", type=float, help="Closed model: users started per second.")
+@click.option("--rate", type=float, help="Open model: arrivals (requests) per second.")
+@click.option("--duration", default="30s", show_default=True, help="Run time, e.g. 30s or 2m.")
+@click.option("--workers", type=int, default=0, show_default=True, help="Locust worker processes.")
+@click.option(
+    "--threshold",
+    "thresholds",
+    multiple=True,
+    help="k6 syntax, e.g. 'http_req_duration: p(95)<200' (repeatable; add ' abortOnFail').",
+)
+@click.option(
+    "--mix", type=click.Choice(["shopper", "vendor"]), default="shopper", show_default=True
+)
+@click.option("--locustfile", type=click.Path(dir_okay=False), help="Your own locustfile.")
+@click.option("--shape", type=click.Choice(["constant", "ramp", "step", "spike", "soak"]))
+@click.option("--allow", multiple=True, help="Allow a non-loopback host (repeatable).")
+@click.option("--max-in-flight", type=int, help="Open model: in-flight limit (drops beyond).")
+@click.option("--seed", type=int, help="Seed the task mix for repeatable runs.")
+@click.option("--json", "json_file", help="Write the result as JSON to FILE ('-' for stdout).")
+def run_command(
+    url: str,
+    users: int | None,
+    spawn_rate: float | None,
+    rate: float | None,
+    duration: str,
+    workers: int,
+    thresholds: tuple[str, ...],
+    mix: str,
+    locustfile: str | None,
+    shape: str | None,
+    allow: tuple[str, ...],
+    max_in_flight: int | None,
+    seed: int | None,
+    json_file: str | None,
+) -> None:
+    """Load URL with --users N (closed) or --rate RPS (open) for --duration.
+
+    Exit code 0 when every threshold held, 99 when one failed (as k6), 130 after Ctrl-C (the
+    partial result is still printed and written).
+    """
+    from pulsekit._util import atomic_write
+    from pulsekit.load.runner import run
+
+    to_stdout = json_file == "-"
+    result = run(
+        url,
+        users=users,
+        spawn_rate=spawn_rate,
+        rate=rate,
+        duration=duration,
+        workers=workers,
+        thresholds=list(thresholds),
+        mix=mix,
+        locustfile=locustfile,
+        shape=shape,
+        allow=list(allow),
+        max_in_flight=max_in_flight,
+        seed=seed,
+        progress="none" if to_stdout else "auto",
+    )
+    document = json.dumps(result.to_dict(), indent=2)
+    if to_stdout:
+        click.echo(document)
+    else:
+        click.echo(result.summary(), err=False)
+        if json_file:
+            atomic_write(json_file, document + "\n")
+    sys.exit(130 if result.status == "interrupted" else result.exit_code)

@@ -1,0 +1,249 @@
+"""The result of a load run: per-second timeline, per-endpoint summary, threshold verdict, chart."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pulsekit.load.thresholds import Threshold, ThresholdResult, evaluate, parse_thresholds
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
+
+TIMELINE_COLUMNS = (
+    "requests",
+    "failures",
+    "rps",
+    "p50_ms",
+    "p90_ms",
+    "p95_ms",
+    "p99_ms",
+    "max_ms",
+    "service_p99_ms",
+    "send_lag_p99_ms",
+    "users",
+    "in_flight",
+    "arrivals",
+    "dropped",
+)
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What a load run measured. Latencies are in ms; in the open model they are measured from
+    each request's intended start (coordinated omission corrected), ``service_ms`` is the raw
+    time on the wire."""
+
+    url: str
+    model: str  # "closed" (users) or "open" (arrival rate)
+    status: str  # "completed", "aborted" (a threshold), "interrupted" (Ctrl-C, error)
+    duration_s: float
+    workers: int
+    requests: int
+    failures: int
+    arrivals: int  # open model: arrivals planned so far (sent + dropped)
+    dropped: int  # open model: arrivals not sent because the in-flight limit was reached
+    latency_ms: Mapping[str, float]
+    service_ms: Mapping[str, float]
+    send_lag_ms: Mapping[str, float]
+    locust_p99_ms: float | None  # Locust's own (coarse, uncorrected) p99, for comparison
+    timeline: pd.DataFrame
+    endpoints: pd.DataFrame
+    thresholds: tuple[ThresholdResult, ...] = ()
+    warnings: tuple[str, ...] = ()
+    errors: Mapping[str, int] = field(default_factory=dict)
+    histogram: str = ""  # HdrHistogram (µs, base64) of every latency, for exact percentiles
+    started_at: float = 0.0  # epoch seconds of timeline second 0 (to line up faults and metrics)
+    service_histogram: str = ""
+    lag_histogram: str = ""
+    endpoint_histograms: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        """True when every threshold held (and the run was not cut short by one)."""
+        return all(t.passed for t in self.thresholds) and self.status != "aborted"
+
+    @property
+    def rps(self) -> float:
+        """Completed requests per second over the run."""
+        return self.requests / self.duration_s if self.duration_s > 0 else 0.0
+
+    @property
+    def fail_rate(self) -> float:
+        """Failed requests / requests (0 when nothing was sent)."""
+        return self.failures / self.requests if self.requests else 0.0
+
+    @property
+    def exit_code(self) -> int:
+        """0 when thresholds held, 99 when one failed (as k6)."""
+        return 0 if self.passed else 99
+
+    def percentile(self, pct: float) -> float:
+        """Exact latency percentile (``pct`` in 0..100, ms) from the merged histogram."""
+        from pulsekit.load._aggregate import decode, ms
+
+        return ms(decode(self.histogram), pct) if self.histogram else math.nan
+
+    def check(
+        self, thresholds: Iterable[str | Threshold] | Mapping[str, Iterable[str]] | str
+    ) -> tuple[ThresholdResult, ...]:
+        """Evaluate (other) thresholds against this finished run, e.g. a stricter gate."""
+        return tuple(evaluate(t, _ResultStats(self)) for t in parse_thresholds(thresholds))
+
+    def summary(self) -> str:
+        """A few lines: model, volume, latency spread, thresholds, warnings."""
+        lat = self.latency_ms
+        lines = [
+            f"{self.model} model load on {self.url}: {self.status} after {self.duration_s:.1f}s"
+            + (f" with {self.workers} workers" if self.workers else ""),
+            f"  {self.requests} requests ({self.rps:.1f}/s), {self.failures} failed "
+            f"({self.fail_rate:.2%})"
+            + (
+                f", {self.dropped}/{self.arrivals} arrivals dropped" if self.model == "open" else ""
+            ),
+        ]
+        if lat:
+            label = "from intended start" if self.model == "open" else "service time"
+            lines.append(
+                f"  latency ({label}): p50 {lat['p50']:.1f} ms, p95 {lat['p95']:.1f} ms, "
+                f"p99 {lat['p99']:.1f} ms, max {lat['max']:.1f} ms"
+            )
+        if self.model == "open" and self.service_ms:
+            lines.append(
+                f"  raw service time: p99 {self.service_ms['p99']:.1f} ms; send lag p99 "
+                f"{self.send_lag_ms.get('p99', 0.0):.1f} ms"
+            )
+        lines += [f"  {t}" for t in self.thresholds]
+        lines += [f"  warning: {w}" for w in self.warnings]
+        if self.thresholds:
+            lines.append(f"  verdict: {'PASS' if self.passed else 'FAIL'}")
+        return "\n".join(lines)
+
+    def plot(
+        self,
+        *,
+        windows: Sequence[tuple[float, float, str]] = (),
+        ax: Axes | None = None,
+    ) -> Axes:
+        """Latency percentiles (top) and rps/errors (bottom) per second, windows shaded.
+
+        Returns the latency Axes; the rps Axes is ``ax.figure.axes[1]``.
+        """
+        import matplotlib
+
+        if ax is None:
+            import sys
+
+            if "ipykernel" not in sys.modules:
+                matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
+
+            _, (top, bottom) = plt.subplots(2, 1, figsize=(10, 6), sharex=True)
+        else:
+            top = ax
+            bottom = ax.twinx()
+        tl = self.timeline
+        for col, style in (("p50_ms", "-"), ("p95_ms", "-"), ("p99_ms", "-"), ("max_ms", ":")):
+            if col in tl and len(tl):
+                top.plot(tl.index, tl[col], style, label=col.replace("_ms", ""))
+        if self.model == "open" and "service_p99_ms" in tl and len(tl):
+            top.plot(tl.index, tl["service_p99_ms"], "--", label="p99 service (uncorrected)")
+        top.set_ylabel("latency (ms)")
+        top.set_title(f"{self.model} model load on {self.url}")
+        if len(tl):
+            bottom.plot(tl.index, tl["rps"], label="requests/s")
+            bottom.bar(tl.index, tl["failures"], color="tab:red", alpha=0.5, label="failures/s")
+        bottom.set_ylabel("per second")
+        bottom.set_xlabel("seconds since start")
+        for start, end, label in windows:
+            for axis in (top, bottom):
+                axis.axvspan(start, end, color="tab:orange", alpha=0.15)
+            top.text(
+                start, 1.0, label, transform=top.get_xaxis_transform(), va="bottom", fontsize=8
+            )
+        top.legend(loc="upper left", fontsize=8)
+        bottom.legend(loc="upper left", fontsize=8)
+        return top
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (what ``pulsekit load run --json`` writes)."""
+
+        def clean(value: Any) -> Any:
+            if hasattr(value, "item"):
+                value = value.item()  # numpy scalars
+            if isinstance(value, float) and not math.isfinite(value):
+                return None
+            return value
+
+        return {
+            "url": self.url,
+            "model": self.model,
+            "status": self.status,
+            "passed": self.passed,
+            "started_at": self.started_at,
+            "duration_s": round(self.duration_s, 3),
+            "workers": self.workers,
+            "requests": self.requests,
+            "failures": self.failures,
+            "rps": round(self.rps, 2),
+            "arrivals": self.arrivals,
+            "dropped": self.dropped,
+            "latency_ms": {k: clean(v) for k, v in self.latency_ms.items()},
+            "service_ms": {k: clean(v) for k, v in self.service_ms.items()},
+            "send_lag_ms": {k: clean(v) for k, v in self.send_lag_ms.items()},
+            "locust_p99_ms": self.locust_p99_ms,
+            "thresholds": [
+                {"threshold": t.threshold.text, "observed": clean(t.observed), "passed": t.passed}
+                for t in self.thresholds
+            ],
+            "endpoints": [
+                {"endpoint": name, **{k: clean(v) for k, v in row.items()}}
+                for name, row in self.endpoints.to_dict(orient="index").items()
+            ],
+            "timeline": [
+                {"second": int(str(sec)), **{k: clean(v) for k, v in row.items()}}
+                for sec, row in self.timeline.to_dict(orient="index").items()
+            ],
+            "warnings": list(self.warnings),
+            "errors": dict(self.errors),
+        }
+
+
+class _ResultStats:
+    """The thresholds.Stats view of a finished LoadResult."""
+
+    def __init__(self, result: LoadResult) -> None:
+        self.result = result
+
+    def trend(self, metric: str, name: str | None, agg: str, pct: float | None) -> float | None:
+        from pulsekit.load._aggregate import decode, matches, trend_value
+
+        r = self.result
+        if metric == "send_lag":
+            return trend_value(decode(r.lag_histogram), agg, pct)
+        index = 0 if metric == "http_req_duration" else 1
+        if name is None:
+            return trend_value(decode(r.histogram if index == 0 else r.service_histogram), agg, pct)
+        merged = decode("")
+        for key, blobs in r.endpoint_histograms.items():
+            if matches(key, name) and blobs[index]:
+                merged.decode_and_add(blobs[index].encode())
+        return trend_value(merged, agg, pct)
+
+    def count(self, metric: str, name: str | None) -> float:
+        from pulsekit.load._aggregate import matches
+
+        r = self.result
+        if metric == "dropped_iterations":
+            return float(r.dropped)
+        column = "failures" if metric == "http_req_failed" else "requests"
+        if name is None:
+            return float(r.failures if column == "failures" else r.requests)
+        rows = [key for key in r.endpoints.index if matches(str(key), name)]
+        return float(r.endpoints.loc[rows, column].sum()) if rows else 0.0
+
+    def elapsed(self) -> float:
+        return self.result.duration_s

@@ -1,0 +1,340 @@
+"""``run()``: validate a load plan, run it on Locust in child processes, return a LoadResult."""
+
+from __future__ import annotations
+
+import math
+import os
+import socket
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from pulsekit._util import check_host_allowed, parse_duration
+from pulsekit.errors import ConfigError, LoadError
+from pulsekit.load import shapes as _shapes
+from pulsekit.load._mixes import MIXES
+from pulsekit.load.result import TIMELINE_COLUMNS, LoadResult
+from pulsekit.load.thresholds import Threshold, evaluate, parse_thresholds
+
+MAX_USERS = 100_000
+MAX_RATE = 100_000.0
+MAX_WORKERS = 64
+MAX_DURATION_S = 24 * 3600.0
+SATURATED_LAG_MS = 50.0
+
+
+def run(
+    url: Any,
+    *,
+    users: int | None = None,
+    spawn_rate: float | None = None,
+    rate: float | None = None,
+    duration: str | float = "30s",
+    user_class: type | str | None = None,
+    locustfile: str | os.PathLike[str] | None = None,
+    mix: str = "shopper",
+    think_time: tuple[float, float] = (0.5, 1.5),
+    shape: str | type | None = None,
+    stages: Sequence[Any] | None = None,
+    workers: int = 0,
+    thresholds: Iterable[str | Threshold] | Mapping[str, Iterable[str]] | str | None = None,
+    allow: Iterable[str] | None = None,
+    max_in_flight: int | None = None,
+    seed: int | None = None,
+    schedule: Sequence[tuple[str | float, Callable[[], object]]] = (),
+    progress: bool | str = "auto",
+) -> LoadResult:
+    """Put load on ``url`` with Locust (in child processes) and measure it honestly.
+
+    Closed model: ``users=N`` Locust users with think time. Open model: ``rate=RPS`` arrivals a
+    second whether or not earlier requests finished; latency counts from each intended start.
+
+    ``schedule=[("2s", start_fault), ("4s", stop_fault)]`` calls each function (quick ones: it
+    runs in the loop that reads results) that many seconds after the load started, so faults
+    line up with ``result.timeline``; calls not reached (an early stop) are skipped.
+
+    >>> result = run(shop.url, rate=50, duration="10s", thresholds=["http_req_duration: p(95)<200"])
+    >>> result.passed, result.latency_ms["p99"]
+    """
+    url = _target_url(url)
+    model, target = _model(users, rate)
+    seconds = parse_duration(duration, field="duration")
+    if not 0 < seconds <= MAX_DURATION_S:
+        raise ConfigError(f"duration={duration!r} must be more than 0 and at most 24h; try '30s'")
+    if spawn_rate is not None and (model == "open" or not _positive(spawn_rate)):
+        raise ConfigError(f"spawn_rate={spawn_rate!r} needs users= and must be a number > 0")
+    if isinstance(workers, bool) or not isinstance(workers, int) or not 0 <= workers <= MAX_WORKERS:
+        raise ConfigError(f"workers={workers!r} must be an integer from 0 (no master) to 64")
+    plan, shaped, shape_class = _plan(shape, stages, target, seconds, model)
+    checks = parse_thresholds(thresholds)
+    plan_calls = _schedule(schedule, seconds)
+    source = _source(user_class, locustfile, mix, think_time)
+    check_host_allowed(url, allow=allow, what="load target")
+    _check_reachable(url)
+
+    peak = _shapes.peak(plan)
+    if max_in_flight is None:
+        max_in_flight = int(min(5000, max(100, math.ceil(peak * 5))))
+    elif isinstance(max_in_flight, bool) or not isinstance(max_in_flight, int) or max_in_flight < 1:
+        raise ConfigError(f"max_in_flight={max_in_flight!r} must be an integer >= 1")
+    cfg: dict[str, Any] = {
+        "url": url.rstrip("/"),
+        "model": model,
+        "users": int(target) if model == "closed" else None,
+        "spawn_rate": float(spawn_rate or min(max(target, 1.0), 1000.0)),
+        "stages": [[s.duration, s.target] for s in plan],
+        "shaped": shaped,
+        "shape_class": shape_class,
+        "duration": seconds,
+        "workers": workers,
+        "max_in_flight": max_in_flight,
+        "seed": seed,
+        **source,
+    }
+    return _execute(cfg, checks, progress, plan_calls)
+
+
+def _target_url(url: Any) -> str:
+    url = getattr(url, "url", url)  # a Sandbox (or anything with .url) works too
+    if not isinstance(url, str) or not url:
+        raise ConfigError(f"url={url!r} is not a URL; pass one like 'http://127.0.0.1:8080'")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"url={url!r} must be an http:// or https:// URL with a host")
+    return url
+
+
+def _positive(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | float) and value > 0
+
+
+def _model(users: Any, rate: Any) -> tuple[str, float]:
+    if users is not None and rate is not None:
+        raise ConfigError(
+            "pass either users= (closed model) or rate= (open model, requests/s), not both"
+        )
+    if users is None and rate is None:
+        raise ConfigError("pass users=N (closed model) or rate=RPS (open model arrival rate)")
+    if users is not None:
+        if isinstance(users, bool) or not isinstance(users, int) or not 0 < users <= MAX_USERS:
+            raise ConfigError(f"users={users!r} must be an integer from 1 to {MAX_USERS}")
+        return "closed", float(users)
+    if not _positive(rate) or rate > MAX_RATE:
+        raise ConfigError(f"rate={rate!r} must be a number of requests/s > 0 (at most 100000)")
+    return "open", float(rate)
+
+
+def _plan(
+    shape: Any, stages: Any, target: float, seconds: float, model: str
+) -> tuple[tuple[_shapes.Stage, ...], bool, str | None]:
+    if stages is not None and shape is not None:
+        raise ConfigError("pass shape= or stages=, not both")
+    if stages is not None:
+        plan = _shapes.parse_stages(stages)
+        if _shapes.total_duration(plan) > seconds + 1e-9:
+            raise ConfigError("stages last longer than duration=; lengthen duration or the stages")
+        return plan, True, None
+    if shape is None or isinstance(shape, str):
+        name = shape or "constant"
+        return _shapes.stages_for(name, target, seconds), name != "constant", None
+    if model == "open":
+        raise ConfigError("a LoadTestShape class drives users; with rate= use shape='ramp' etc.")
+    return _shapes.stages_for("constant", target, seconds), False, _import_path(shape, "shape")
+
+
+def _import_path(obj: Any, field: str) -> str:
+    if isinstance(obj, str):
+        if ":" not in obj:
+            raise ConfigError(f"{field}={obj!r} must look like 'package.module:ClassName'")
+        return obj
+    module, qualname = getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)
+    if not module or not qualname or module == "__main__" or "<locals>" in qualname:
+        raise ConfigError(
+            f"{field}={obj!r} is not importable by name (defined in a notebook or function); "
+            "Locust runs in a child process, so put the class in a .py file and pass "
+            "locustfile='that_file.py' or 'module:ClassName'"
+        )
+    return f"{module}:{qualname}"
+
+
+def _source(user_class: Any, locustfile: Any, mix: str, think: Any) -> dict[str, Any]:
+    if user_class is not None and locustfile is not None:
+        raise ConfigError("pass user_class= or locustfile=, not both")
+    if locustfile is not None:
+        path = Path(locustfile)
+        if path.suffix != ".py" or not path.is_file():
+            raise ConfigError(f"locustfile={str(locustfile)!r} is not an existing .py file")
+        return {"locustfile": str(path.resolve())}
+    if user_class is not None:
+        return {"user_class": _import_path(user_class, "user_class")}
+    if mix not in MIXES:
+        raise ConfigError(f"mix={mix!r} is unknown; use one of {', '.join(MIXES)}")
+    ok = (
+        isinstance(think, Sequence)
+        and len(think) == 2
+        and all(_positive(v) or v == 0 for v in think)
+        and think[0] <= think[1]
+    )
+    if not ok:
+        raise ConfigError(f"think_time={think!r} must be (min_s, max_s) with 0 <= min <= max")
+    return {"mix": mix, "think": [float(think[0]), float(think[1])]}
+
+
+def _schedule(schedule: Any, seconds: float) -> list[tuple[float, Callable[[], object]]]:
+    out = []
+    for i, item in enumerate(schedule or ()):
+        if not isinstance(item, tuple | list) or len(item) != 2 or not callable(item[1]):
+            raise ConfigError(f"schedule[{i}]={item!r} must be (offset like '2s', function)")
+        offset = parse_duration(item[0], field=f"schedule[{i}] offset")
+        if offset > seconds:
+            raise ConfigError(f"schedule[{i}] offset {item[0]!r} is after the end of the run")
+        out.append((offset, item[1]))
+    return sorted(out, key=lambda pair: pair[0])
+
+
+def _check_reachable(url: str) -> None:
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname, port), timeout=3):
+            pass
+    except OSError as exc:
+        raise LoadError(
+            f"load target {url} is unreachable ({exc}); start it or check the URL and port"
+        ) from exc
+
+
+def _execute(
+    cfg: dict[str, Any],
+    checks: tuple[Threshold, ...],
+    progress: bool | str,
+    calls: list[tuple[float, Callable[[], object]]],
+) -> LoadResult:
+    from pulsekit.load._aggregate import Aggregate
+    from pulsekit.load._process import stream
+    from pulsekit.load._progress import Progress
+
+    agg = Aggregate()
+    state: dict[str, Any] = {"locust": {}, "warnings": [], "last_eval": 0.0, "aborted_by": None}
+    bar = Progress(progress, cfg["duration"], f"{cfg['model']} load")
+
+    def on_message(msg: dict[str, Any]) -> None:
+        kind = msg.get("type")
+        if kind == "started":
+            agg.start(float(msg["t0"]))
+        elif kind == "interval":
+            agg.add(msg)
+        elif kind == "warning" and msg["message"] not in state["warnings"]:
+            state["warnings"].append(msg["message"])
+        elif kind == "end":
+            state["locust"] = msg.get("locust", {})
+            agg.stop()
+
+    def on_tick() -> bool:
+        while calls and agg.t0 is not None and agg.elapsed() >= calls[0][0]:
+            calls.pop(0)[1]()
+        now = time.monotonic()
+        if now - state["last_eval"] < 1.0 or agg.t0 is None:
+            return False
+        state["last_eval"] = now
+        rps, p95, errors = agg.latest()
+        bar.update(agg.elapsed(), rps, p95, errors)
+        for check in checks:
+            due = check.abort_on_fail and agg.elapsed() >= check.delay_abort_eval
+            if due and not evaluate(check, agg).passed:
+                state["aborted_by"] = check.text
+                return True
+        return False
+
+    try:
+        status = stream(
+            cfg, on_message=on_message, on_tick=on_tick, max_seconds=cfg["duration"] + 120
+        )
+        rps, p95, errors = agg.latest()
+        bar.update(agg.elapsed(), rps, p95, errors)
+    finally:
+        bar.close()
+    agg.finish()
+    return _result(cfg, agg, checks, status, state)
+
+
+def _result(
+    cfg: dict[str, Any],
+    agg: Any,
+    checks: tuple[Threshold, ...],
+    status: str,
+    state: dict[str, Any],
+) -> LoadResult:
+    import pandas as pd
+
+    from pulsekit.load._aggregate import encode, spread
+
+    timeline = pd.DataFrame.from_dict(agg.rows, orient="index")
+    timeline = timeline.reindex(columns=list(TIMELINE_COLUMNS)).sort_index()
+    timeline = timeline[(timeline.index >= 0)]
+    timeline.index.name = "second"
+    locust = state["locust"]
+    rows = {}
+    elapsed = max(agg.elapsed(), 1e-9)
+    for key in sorted(agg.endpoints):
+        n, f, lat, svc = agg.endpoints[key]
+        spread_lat = spread(lat)
+        rows[key] = {
+            "requests": n,
+            "failures": f,
+            "fail_rate": f / n if n else 0.0,
+            "rps": n / elapsed,
+            "p50_ms": spread_lat.get("p50", math.nan),
+            "p95_ms": spread_lat.get("p95", math.nan),
+            "p99_ms": spread_lat.get("p99", math.nan),
+            "max_ms": spread_lat.get("max", math.nan),
+            "service_p99_ms": spread(svc).get("p99", math.nan),
+            "locust_p99_ms": (locust.get(key) or {}).get("p99", math.nan),
+            "locust_requests": (locust.get(key) or {}).get("n", 0),
+        }
+    endpoints = pd.DataFrame.from_dict(rows, orient="index")
+    endpoints.index.name = "endpoint"
+    verdicts = tuple(evaluate(check, agg) for check in checks)
+    warnings = list(state["warnings"])
+    lag = spread(agg.total_lag)
+    if cfg["model"] == "open" and lag.get("p99", 0.0) > SATURATED_LAG_MS:
+        warnings.append(
+            f"the load generator is saturated: send lag p99 {lag['p99']:.0f} ms "
+            f"(> {SATURATED_LAG_MS:.0f} ms); add workers= or lower rate="
+        )
+    if cfg["model"] == "open" and agg.dropped:
+        warnings.append(
+            f"{agg.dropped} arrivals dropped at the in-flight limit ({cfg['max_in_flight']}); "
+            "the target is too slow for this rate, or raise max_in_flight="
+        )
+    if state["aborted_by"]:
+        warnings.append(f"aborted early: threshold {state['aborted_by']!r} failed")
+    if status == "completed" and agg.t0 is None:
+        raise LoadError("the Locust process reported nothing; see the pulsekit load log")
+    return LoadResult(
+        url=cfg["url"],
+        model=cfg["model"],
+        status=status,
+        duration_s=agg.elapsed(),
+        workers=cfg["workers"],
+        requests=agg.requests,
+        failures=agg.failures,
+        arrivals=agg.arrivals,
+        dropped=agg.dropped,
+        latency_ms=spread(agg.total),
+        service_ms=spread(agg.total_svc),
+        send_lag_ms=lag,
+        locust_p99_ms=(locust.get("Aggregated") or {}).get("p99"),
+        timeline=timeline,
+        endpoints=endpoints,
+        thresholds=verdicts,
+        warnings=tuple(warnings),
+        errors=dict(sorted(agg.errors.items(), key=lambda kv: -kv[1])[:20]),
+        histogram=encode(agg.total),
+        started_at=float(int(agg.t0 or 0.0)),
+        service_histogram=encode(agg.total_svc),
+        lag_histogram=encode(agg.total_lag),
+        endpoint_histograms={k: (encode(v[2]), encode(v[3])) for k, v in agg.endpoints.items()},
+    )
