@@ -1,129 +1,184 @@
-"""``make demo``: start the sandbox, drive traffic, kill an api replica and a database replica midway,
-and show that the gateway ejected the dead replica and traffic kept flowing."""
+"""``make demo``: the reference question, end to end on this machine.
+
+*What happens if more than 1000 people use a vendor's back-office dashboard and we remove a replica
+from the database?* The demo starts the sandbox, puts 1000 vendor users on the dashboard with Locust,
+SIGKILLs ``db-replica-1`` halfway, watches the golden signals and a latency SLO, writes a GameDay
+journal, and renders a postmortem draft and a chart from it.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import random
-import threading
+import json
 import time
-import urllib.request
-from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
-DURATION_S = 12.0
-EVENTS = ((4.0, "api-2"), (7.0, "db-replica-1"))  # (second, service to SIGKILL)
+from pulsekit._util import atomic_write
 
-
-@dataclass
-class Tally:
-    """Requests per second of the run: ok, failed, and latencies."""
-
-    ok: dict[int, int] = field(default_factory=lambda: defaultdict(int))
-    failed: dict[int, int] = field(default_factory=lambda: defaultdict(int))
-    latency: dict[int, list[float]] = field(default_factory=lambda: defaultdict(list))
+VICTIM = "db-replica-1"
+DASHBOARD = "/api/vendors/{id}/dashboard"
 
 
-def drive_traffic(
-    url: str, *, duration: float, started: float, tally: Tally, users: int = 16
-) -> None:
-    """A bounded mix of catalog and dashboard reads against ``url`` (127.0.0.1 only)."""
-    import aiohttp
+@dataclass(frozen=True)
+class Plan:
+    """The demo's knobs (the defaults answer the reference question)."""
 
-    rng = random.Random(7)
-
-    async def user() -> None:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
-            while (now := time.monotonic()) - started < duration:
-                path = (
-                    f"/api/vendors/{rng.randint(1, 300)}/dashboard"
-                    if rng.random() < 0.3
-                    else f"/api/search?q={rng.choice(['Lamp', 'Mug', 'Tent', 'Desk'])}"
-                )
-                second = int(now - started)
-                try:
-                    async with session.get(url + path) as resp:
-                        await resp.read()
-                        good = resp.status < 500
-                except (aiohttp.ClientError, TimeoutError):
-                    good = False
-                (tally.ok if good else tally.failed)[second] += 1
-                tally.latency[second].append(time.monotonic() - now)
-                await asyncio.sleep(0.03)
-
-    async def run() -> None:
-        await asyncio.gather(*(user() for _ in range(users)))
-
-    asyncio.run(run())
+    users: int = 1000
+    spawn_rate: float = 100.0
+    think_time: tuple[float, float] = (4.0, 8.0)
+    duration_s: float = 45.0
+    kill_at_s: float = 25.0
+    out_dir: Path = Path("runs/demo")
 
 
-def upstreams_up(metrics_url: str) -> dict[str, bool]:
-    """The gateway's view of its api replicas, read from its /metrics."""
-    with urllib.request.urlopen(metrics_url, timeout=2) as resp:
-        text = resp.read().decode()
-    state = {}
-    for line in text.splitlines():
-        if line.startswith("shop_gateway_upstream_up{"):
-            name = line.split('upstream="', 1)[1].split('"', 1)[0]
-            state[name] = float(line.rsplit(" ", 1)[1]) == 1.0
-    return state
+class Journal:
+    """An append-only GameDay journal in pulsekit's JSON-lines shape (see docs/incidents.md)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("")
+
+    def write(self, type_: str, description: str, *, at: float | None = None, **data: Any) -> None:
+        when = datetime.fromtimestamp(at if at is not None else time.time(), UTC)
+        line = {
+            "time": when.isoformat().replace("+00:00", "Z"),
+            "type": type_,
+            "source": "demo",
+            "description": description,
+            "data": data,
+        }
+        with self.path.open("a") as fh:
+            fh.write(json.dumps(line) + "\n")
 
 
-def _p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[int(0.95 * (len(ordered) - 1))] if ordered else float("nan")
+def _window(timeline: Any, start: float, end: float) -> dict[str, float]:
+    rows = timeline[(timeline.index >= start) & (timeline.index < end)]
+    requests = float(rows["requests"].sum())
+    return {
+        "rps": requests / max(1, len(rows)),
+        "p95_ms": float(rows["p95_ms"].median()) if len(rows) else float("nan"),
+        "p99_ms": float(rows["p99_ms"].median()) if len(rows) else float("nan"),
+        "errors": float(rows["failures"].sum()) / max(1.0, requests),
+    }
 
 
-def main(out: Callable[[str], None] = print) -> int:
+def main(out: Callable[[str], None] = print, plan: Plan | None = None) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from pulsekit.incidents import render_postmortem
+    from pulsekit.load import run
+    from pulsekit.observe import SLO, latency, scrape
     from pulsekit.sandbox import Sandbox
 
-    out("starting the sandbox (gateway, 3 api replicas, db primary + 2 replicas, payments)...")
-    with Sandbox(replicas=3, db_replicas=2) as shop:
-        out(f"shop at {shop.url}; driving {DURATION_S:.0f} s of traffic")
-        tally = Tally()
-        started = time.monotonic()
-        worker = threading.Thread(
-            target=drive_traffic,
-            kwargs={"url": shop.url, "duration": DURATION_S, "started": started, "tally": tally},
+    plan = plan or Plan()
+    journal = Journal(plan.out_dir / "journal.jsonl")
+    out("starting the sandbox: gateway, 3 api replicas, db primary + 2 read replicas, payments ...")
+    with (
+        Sandbox(replicas=3, db_replicas=2) as shop,
+        scrape(shop.metrics_targets, every="1s") as scraper,
+    ):
+        journal.write(
+            "run.started",
+            "GameDay: lose a database replica under 1000 dashboard users",
+            title="Database replica loss under back-office load",
+            services=["db", "api"],
         )
-        worker.start()
-        ejected_after: float | None = None
-        for at, victim in EVENTS:
-            while time.monotonic() - started < at:
-                time.sleep(0.02)
-            shop.kill(victim)
-            killed = time.monotonic()
-            out(f"t={at:4.1f}s  SIGKILL {victim}")
-            if victim.startswith("api-"):
-                while time.monotonic() - killed < 5 and upstreams_up(
-                    shop.metrics_targets["gateway"]
-                ).get(victim, True):
-                    time.sleep(0.02)
-                ejected_after = time.monotonic() - killed
-                out(f"         gateway ejected {victim} after {ejected_after * 1000:.0f} ms")
-        worker.join(timeout=DURATION_S + 10)
+        killed: dict[str, float] = {}
+
+        def kill() -> None:
+            killed["at"] = time.time()
+            shop.kill(VICTIM)
+            journal.write("fault.applied", f"SIGKILL {VICTIM}", target=VICTIM)
+
+        out(
+            f"{plan.users} vendor users on the back-office dashboard for {plan.duration_s:.0f} s; "
+            f"SIGKILL {VICTIM} at t={plan.kill_at_s:.0f} s"
+        )
+        result = run(
+            shop,
+            users=plan.users,
+            spawn_rate=plan.spawn_rate,
+            mix="vendor",
+            think_time=plan.think_time,
+            duration=plan.duration_s,
+            seed=7,
+            schedule=[(plan.kill_at_s, kill)],
+            thresholds=["http_req_duration: p(95)<500", "http_req_failed: rate<0.01"],
+        )
+        shop.restart(VICTIM)
+        journal.write("fault.reverted", f"{VICTIM} restarted and healthy", target=VICTIM)
+        slo = SLO(
+            objective=0.99, window="30d", sli=latency("gateway", threshold="250ms", route=DASHBOARD)
+        )
+        warm = result.started_at + plan.users / plan.spawn_rate + 3  # judge the SLO after the ramp
+        report = slo.compressed("10m").evaluate(scraper, start=datetime.fromtimestamp(warm, UTC))
+
+    ramp = plan.users / plan.spawn_rate + 3
+    before = _window(result.timeline, ramp, plan.kill_at_s)
+    after = _window(result.timeline, plan.kill_at_s + 2, plan.duration_s)
+    for check in result.thresholds:
+        if not check.passed:
+            journal.write("threshold.failed", f"threshold {check}", threshold=str(check))
+    for alert in report.alerts.itertuples():
+        journal.write(
+            "slo.breach",
+            f"{alert.severity} burn-rate alert {alert.rule} fired",
+            at=alert.start.timestamp(),
+            slo_target=slo.objective,
+        )
+    journal.write(
+        "measurement",
+        "requests so far",
+        requests_total=result.requests,
+        requests_failed=result.failures,
+    )
+    journal.write("run.ended", f"load run {result.status}", status="completed")
 
     out("")
-    out(" second   ok  failed  p95 ms")
-    for second in range(int(DURATION_S)):
-        p95 = _p95(tally.latency[second]) * 1000
-        mark = "".join(f"  <- {v} killed" for at, v in EVENTS if int(at) == second)
-        out(f"{second:>7} {tally.ok[second]:>4} {tally.failed[second]:>7} {p95:>7.1f}{mark}")
-    total_ok, total_failed = sum(tally.ok.values()), sum(tally.failed.values())
-    after = [tally.ok[s] for s in range(int(EVENTS[-1][0]) + 1, int(DURATION_S))]
+    out("                      before the kill    after the kill")
+    out(f"requests/s            {before['rps']:>15.0f} {after['rps']:>17.0f}")
+    out(f"p95 latency (ms)      {before['p95_ms']:>15.0f} {after['p95_ms']:>17.0f}")
+    out(f"p99 latency (ms)      {before['p99_ms']:>15.0f} {after['p99_ms']:>17.0f}")
+    out(f"errors                {before['errors']:>15.2%} {after['errors']:>17.2%}")
+    pages = [
+        a["start"].timestamp() - killed["at"]
+        for a in alerts
+        if a["severity"] == "page" and "at" in killed and a["start"].timestamp() >= killed["at"] - 1
+    ]
     out("")
     out(
-        f"requests: {total_ok} ok, {total_failed} failed "
-        f"({100 * total_failed / max(1, total_ok + total_failed):.2f}% errors)"
+        f"answer: losing {VICTIM} under {plan.users} dashboard users moved p95 from "
+        f"{before['p95_ms']:.0f} ms to {after['p95_ms']:.0f} ms with {after['errors']:.2%} errors; "
+        + (
+            f"the latency SLO paged {max(0.0, min(pages)):.0f} s after the kill."
+            if pages
+            else "the latency SLO did not page."
+        )
     )
-    if ejected_after is not None:
-        out(f"dead api replica ejected by the gateway within {ejected_after * 1000:.0f} ms")
-    out(
-        f"traffic kept flowing after both kills: {min(after) if after else 0} ok requests/s at worst"
+    out("")
+    out(result.summary())
+    out("")
+    out(report.summary())
+
+    chart = plan.out_dir / "load.png"
+    ax = result.plot(windows=[(plan.kill_at_s, plan.duration_s, f"{VICTIM} killed")])
+    figure: Any = ax.figure
+    figure.savefig(chart, dpi=100)
+    draft = render_postmortem(
+        journal.path, template="gameday", out=plan.out_dir / "postmortem.md", force=True
     )
-    out("everything stopped.")
-    return 0 if after and min(after) > 0 else 1
+    atomic_write(plan.out_dir / "result.json", json.dumps(result.to_dict(), indent=2, default=str))
+    out("")
+    out(f"journal:    {journal.path}")
+    out(f"chart:      {chart}")
+    out(f"postmortem: {plan.out_dir / 'postmortem.md'} ({draft.summary().splitlines()[0]})")
+    out("every process stopped.")
+    return 0
 
 
 if __name__ == "__main__":
