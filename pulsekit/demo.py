@@ -124,11 +124,12 @@ def main(out: Callable[[str], None] = print, plan: Plan | None = None) -> int:
     for check in result.thresholds:
         if not check.passed:
             journal.write("threshold.failed", f"threshold {check}", threshold=str(check))
-    for alert in report.alerts.itertuples():
+    alerts = [{str(k): v for k, v in a.items()} for a in report.alerts.to_dict("records")]
+    for alert in alerts:
         journal.write(
             "slo.breach",
-            f"{alert.severity} burn-rate alert {alert.rule} fired",
-            at=alert.start.timestamp(),
+            f"{alert['severity']} burn-rate alert {alert['rule']} fired",
+            at=alert["start"].timestamp(),
             slo_target=slo.objective,
         )
     journal.write(
