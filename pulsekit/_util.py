@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+import shutil
 import socket
 import tempfile
 from collections.abc import Iterable
@@ -85,6 +86,14 @@ def check_host_allowed(
         f"{what} {target!r}: host {host} is not loopback and not on the allow-list; "
         f'pass allow=["{host}"] (CLI: --allow {host}) or set PULSEKIT_ALLOW_HOSTS={host}'
     )
+
+
+def find_executable(name: str, *, env_var: str | None = None) -> str | None:
+    """``$env_var`` if set, else ``name`` on PATH, else ``/usr/bin/NAME``; None when none exists."""
+    if env_var and os.environ.get(env_var):
+        return os.environ[env_var]
+    fallback = Path("/usr/bin") / name
+    return shutil.which(name) or (str(fallback) if fallback.exists() else None)
 
 
 def free_port(host: str = "127.0.0.1") -> int:

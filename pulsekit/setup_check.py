@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
-import os
-import shutil
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import click
 
@@ -62,15 +59,6 @@ class Report:
         return "\n".join([*lines, verdict])
 
 
-def find_binary(name: str, env_var: str) -> str | None:
-    """``env_var`` if set, else PATH, else /usr/bin/NAME."""
-    if os.environ.get(env_var):
-        return os.environ[env_var]
-    return shutil.which(name) or (
-        str(Path("/usr/bin") / name) if Path("/usr/bin", name).exists() else None
-    )
-
-
 def check_install(*, sandbox: bool = True) -> Report:
     """Check Python, the libraries, Chromium, Prometheus and (optionally) that the sandbox starts."""
     checks = [
@@ -87,12 +75,14 @@ def check_install(*, sandbox: bool = True) -> Report:
             checks.append(Check(lib, True, "installed"))
         except importlib.metadata.PackageNotFoundError:
             checks.append(Check(lib, False, "missing", INSTALL))
-    for name, env_var in (("chromium", "PULSEKIT_CHROMIUM"), ("prometheus", "PULSEKIT_PROMETHEUS")):
-        path = find_binary(name, env_var)
+    for name, env_var, found in (
+        ("chromium", "PULSEKIT_CHROMIUM", _chromium()),
+        ("prometheus", "PULSEKIT_PROMETHEUS", _prometheus()),
+    ):
         checks.append(
             Check(
                 name,
-                path is not None,
+                found,
                 "found",
                 f"sudo apt-get install {name}   (or set {env_var}=/path/to/{name})",
             )
@@ -100,6 +90,28 @@ def check_install(*, sandbox: bool = True) -> Report:
     if sandbox:
         checks.append(_check_sandbox())
     return Report(tuple(checks))
+
+
+def _chromium() -> bool:
+    """Whether vitals will find a browser (the same lookup it uses)."""
+    from pulsekit.errors import BrowserNotFoundError
+    from pulsekit.vitals._browser import find_chromium
+
+    try:
+        return bool(find_chromium())
+    except BrowserNotFoundError:
+        return False
+
+
+def _prometheus() -> bool:
+    """Whether observe will find Prometheus (the same lookup it uses)."""
+    from pulsekit.errors import MissingDependencyError
+    from pulsekit.observe.server import find_prometheus
+
+    try:
+        return bool(find_prometheus())
+    except MissingDependencyError:
+        return False
 
 
 def _check_sandbox() -> Check:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from pulsekit.setup_check import find_binary
+from pulsekit._util import find_executable
 
 REQUIRE_ALL = os.environ.get("PULSEKIT_REQUIRE_ALL", "") not in ("", "0", "false", "no")
 
@@ -25,7 +25,7 @@ def require_binary() -> Callable[..., str]:
     """Return a function that finds a binary or skips/fails the test with the install command."""
 
     def _require(name: str, *, env_var: str | None = None, install: str | None = None) -> str:
-        path = find_binary(name, env_var or f"PULSEKIT_{name.upper()}")
+        path = find_executable(name, env_var=env_var or f"PULSEKIT_{name.upper()}")
         if path is None:
             missing(name, install or f"sudo apt-get install {name}")
         assert path is not None

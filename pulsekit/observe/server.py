@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import tempfile
@@ -12,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pulsekit._util import atomic_write, free_port, parse_duration
+from pulsekit._util import atomic_write, find_executable, free_port, parse_duration
 from pulsekit.errors import ConfigError, MissingDependencyError, ObserveError
 
 INSTALL = "sudo apt-get install --no-install-recommends prometheus"
@@ -28,9 +27,7 @@ def find_prometheus(binary: str | None = None) -> str:
                 f"prometheus binary {candidate!r} (from binary= or PULSEKIT_PROMETHEUS) is not an "
                 f"executable file; fix the path or install it with: {INSTALL}"
             )
-    found = shutil.which("prometheus") or (
-        "/usr/bin/prometheus" if Path("/usr/bin/prometheus").exists() else None
-    )
+    found = find_executable("prometheus")
     if not found:
         raise MissingDependencyError(
             "prometheus is not installed (looked at PULSEKIT_PROMETHEUS, PATH and "
