@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -96,19 +96,8 @@ def tactical_update(
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """A tactical update for responders: Conditions, Actions, Needs (the CAN format)."""
-    when = now or incident.now()
-    blocks = [
-        _header(incident, "Tactical update"),
-        _facts(incident, when),
-        _section("Conditions", _lines(conditions)),
-        _section("Actions", _lines(actions)),
-        _section("Needs", _lines(needs)),
-        _context(incident, when, number),
-    ]
-    text = f"[{incident.severity.name}] {incident.id} {incident.status.value}: {incident.title}"
-    payload = {"text": _clip(text, MAX_TEXT), "blocks": blocks}
-    check_payload(payload)
-    return payload
+    sections = {"Conditions": conditions, "Actions": actions, "Needs": needs}
+    return _update(incident, "Tactical update", sections, incident.title, number, now)
 
 
 def executive_summary(
@@ -121,16 +110,27 @@ def executive_summary(
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """An executive summary for stakeholders: Current status, Overview, Next steps."""
+    sections = {"Current status": current_status, "Overview": overview, "Next steps": next_steps}
+    return _update(incident, "Executive summary", sections, current_status, number, now)
+
+
+def _update(
+    incident: Incident,
+    kind: str,
+    sections: Mapping[str, str | Iterable[str] | None],
+    headline: str,
+    number: int | None,
+    now: datetime | None,
+) -> dict[str, Any]:
+    """A checked payload: header, facts, one section per heading, context; ``headline`` as text."""
     when = now or incident.now()
     blocks = [
-        _header(incident, "Executive summary"),
+        _header(incident, kind),
         _facts(incident, when),
-        _section("Current status", _lines(current_status)),
-        _section("Overview", _lines(overview)),
-        _section("Next steps", _lines(next_steps)),
+        *(_section(title, _lines(body)) for title, body in sections.items()),
         _context(incident, when, number),
     ]
-    text = f"[{incident.severity.name}] {incident.id} {incident.status.value}: {current_status}"
+    text = f"[{incident.severity.name}] {incident.id} {incident.status.value}: {headline}"
     payload = {"text": _clip(text, MAX_TEXT), "blocks": blocks}
     check_payload(payload)
     return payload
