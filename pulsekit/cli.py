@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "vitals": "pulsekit.vitals._cli:vitals",
     "incident": "pulsekit.incidents._cli:incident",
     "postmortem": "pulsekit.incidents._cli:postmortem",
+    "gameday": "pulsekit.gameday._cli:gameday",
 }
 
 

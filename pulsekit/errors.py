@@ -4,7 +4,8 @@
 
     PulsekitError
     ├── ConfigError            bad input: a value, a field, a file (names the field and the fix)
-    │   └── DurationError      an unparsable duration such as "3 minutes"
+    │   ├── DurationError      an unparsable duration such as "3 minutes"
+    │   └── SpecError          a GameDay spec that cannot run (names the key and the fix)
     ├── NotAllowedError        a host that is not on the allow-list
     ├── MissingDependencyError a system part (chromium, prometheus) or extra that is not installed
     ├── SandboxError           the demo platform failed to start, stop or act
@@ -20,6 +21,7 @@
     │   └── SchemaError        a billing file misses columns or has wrong types
     ├── VitalsError            a page could not be measured
     │   └── BrowserNotFoundError  no Chromium to drive
+    ├── GameDayError           a GameDay run failed (its steps were rolled back)
     └── IncidentError          incident records, timelines, postmortems
         ├── TransitionError    a status change out of order
         └── SlackPayloadError  a Slack payload breaks a Block Kit limit
@@ -38,6 +40,10 @@ class ConfigError(PulsekitError, ValueError):
 
 class DurationError(ConfigError):
     """A duration string could not be parsed."""
+
+
+class SpecError(ConfigError):
+    """A GameDay spec is invalid; the message names the file, the key and the fix."""
 
 
 class NotAllowedError(PulsekitError):
@@ -98,6 +104,10 @@ class VitalsError(PulsekitError):
 
 class BrowserNotFoundError(VitalsError, MissingDependencyError):
     """No Chromium binary was found to drive."""
+
+
+class GameDayError(PulsekitError):
+    """A GameDay run failed; every step it applied was rolled back."""
 
 
 class IncidentError(PulsekitError):

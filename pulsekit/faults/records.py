@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -59,10 +59,31 @@ class FaultLog:
     def __init__(self, records: Iterable[FaultRecord] = ()) -> None:
         self._records: list[FaultRecord] = list(records)
         self._lock = threading.Lock()
+        self._listeners: list[Callable[[str, FaultRecord], object]] = []
+
+    def subscribe(self, listener: Callable[[str, FaultRecord], object]) -> Callable[[], None]:
+        """Call ``listener("applied" | "reverted", record)`` on every change (a GameDay journal
+        attaches itself this way); returns a function that unsubscribes it."""
+        with self._lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def _notify(self, event: str, record: FaultRecord) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(event, record)
 
     def add(self, record: FaultRecord) -> FaultRecord:
         with self._lock:
             self._records.append(record)
+        self._notify("applied", record)
         return record
 
     def close(self, record_id: str, *, by: str, at: float | None = None) -> FaultRecord | None:
@@ -72,8 +93,11 @@ class FaultLog:
                 if record.id == record_id and record.reverted_at is None:
                     done = replace(record, reverted_at=at or time.time(), reverted_by=by)
                     self._records[index] = done
-                    return done
-        return None
+                    break
+            else:
+                return None
+        self._notify("reverted", done)
+        return done
 
     @property
     def records(self) -> list[FaultRecord]:

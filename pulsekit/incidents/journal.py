@@ -19,7 +19,7 @@ from pulsekit.incidents._store import read_jsonl, warn_all
 from pulsekit.incidents.model import MILESTONES, Impact, Severity, TimelineEntry, utc
 from pulsekit.incidents.record import FUTURE_TOLERANCE, Incident
 
-DETECTION_TYPES = ("threshold.failed", "slo.breach", "detected")
+DETECTION_TYPES = ("threshold.failed", "slo.breach", "slo.alert", "guard.tripped", "detected")
 """Entry types that count as detection once a fault is active."""
 
 
@@ -37,6 +37,8 @@ class JournalImport:
     deviated: bool | None = None
     services: tuple[str, ...] = ()
     problems: tuple[str, ...] = field(default=())
+    hypothesis: tuple[str, ...] = ()  # from a GameDay's hypothesis.declared event
+    verdicts: tuple[str, ...] = ()  # one line per window judged (GameDay measurement events)
 
     @property
     def started_at(self) -> datetime | None:
@@ -108,6 +110,8 @@ def _from_pulsekit(source: Path, now: datetime) -> JournalImport:
     rows, problems = read_jsonl(source)
     entries: list[TimelineEntry] = []
     title, status, services = source.stem, None, []
+    hypothesis: list[str] = []
+    verdicts: list[str] = []
     failed = total = None
     budget: float | None = None
     slo_target: float | None = None
@@ -130,8 +134,12 @@ def _from_pulsekit(source: Path, now: datetime) -> JournalImport:
         if entry.type == "run.started":
             title = str(data.get("title") or title)
             services += [str(s) for s in data.get("services", [])]
-        elif entry.type == "run.ended":
-            status = str(data.get("status") or "completed")
+        elif entry.type in ("run.ended", "run.aborted", "run.interrupted"):
+            status = str(data.get("status") or entry.type.split(".", 1)[1])
+        elif entry.type == "hypothesis.declared":
+            hypothesis += [str(line) for line in data.get("lines", [])]
+        if entry.type == "measurement" and data.get("verdict"):
+            verdicts.append(str(data["verdict"]))
         if entry.type == "measurement":
             failed = _max(failed, data.get("requests_failed"))
             total = _max(total, data.get("requests_total"))
@@ -158,6 +166,8 @@ def _from_pulsekit(source: Path, now: datetime) -> JournalImport:
         status=status,
         services=tuple(dict.fromkeys(services)),
         problems=tuple(problems),
+        hypothesis=tuple(hypothesis),
+        verdicts=tuple(verdicts),
     )
 
 
@@ -321,7 +331,7 @@ def _infer_milestones(
     reverted = [e.time for e in entries if e.type == "fault.reverted"]
     if found["mitigated"] is None and reverted and start is not None and reverted[-1] >= start:
         found["mitigated"] = reverted[-1]
-    ended = [e.time for e in entries if e.type == "run.ended"]
+    ended = [e.time for e in entries if e.type in ("run.ended", "run.aborted", "run.interrupted")]
     if found["resolved"] is None and status == "completed" and ended and found["mitigated"]:
         found["resolved"] = ended[-1]
     return found

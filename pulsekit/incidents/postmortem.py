@@ -28,6 +28,8 @@ TEMPLATES = {
     "gameday": "gameday.md.j2",
 }
 """Template name -> file in ``pulsekit/incidents/templates`` (copied in ``postmortem_templates/``)."""
+SIGNAL_TYPES = ("threshold.failed", "slo.breach", "slo.alert", "guard.tripped")
+"""Timeline entry types listed as signals that fired."""
 
 
 @dataclass(frozen=True)
@@ -155,7 +157,9 @@ def postmortem_context(
         "pinned": [row for row in timeline if row["pinned"]],
         "detection_entry": detection_entry.description if detection_entry else None,
         "faults": [t for t in fault_targets if t != "None"],
-        "signals": [row for row in timeline if row["type"] in ("threshold.failed", "slo.breach")],
+        "signals": [row for row in timeline if row["type"] in SIGNAL_TYPES],
+        "hypothesis": list(journal.hypothesis) if journal else [],
+        "verdicts": list(journal.verdicts) if journal else [],
         "journal": journal,
         "journal_status": journal.status if journal else None,
         "deviated": journal.deviated if journal else None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import time
 from typing import Any
 
@@ -108,7 +109,9 @@ def decode(text: str) -> Any:
 class Aggregate:
     """Running totals of a load run, fed by interval records; the parent's only Locust-free view."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, keep_seconds: bool = True) -> None:
+        self.keep_seconds = keep_seconds
+        self.kept: dict[int, tuple[str, str]] = {}  # second -> (latency, service) histograms
         self.t0: float | None = None
         self.t_end: float | None = None
         self.open: dict[int, dict[str, Any]] = {}
@@ -185,6 +188,8 @@ class Aggregate:
 
     def _reduce(self, sec: int) -> None:
         slot = self.open.pop(sec)
+        if self.keep_seconds:
+            self.kept[sec] = (encode(slot["lat"]), encode(slot["svc"]))
         lat = spread(slot["lat"])
         self.rows[sec] = {
             "requests": slot["requests"],
@@ -207,6 +212,19 @@ class Aggregate:
             return 0.0, float("nan"), self.failures
         slot = self.open[done[-1]]
         return float(slot["requests"]), ms(slot["lat"], 95.0), self.failures
+
+    def window(self, start_s: float, end_s: float) -> WindowStats:
+        """Exact statistics of the whole seconds in ``[start_s, end_s)`` (merged histograms)."""
+        stats = WindowStats(float(start_s), float(end_s))
+        for sec in range(math.floor(start_s), math.ceil(end_s)):
+            slot = self.open.get(sec)
+            if slot is not None:
+                stats.add(slot["requests"], slot["failures"], slot["lat"], slot["svc"])
+            elif sec in self.rows:
+                row = self.rows[sec]
+                lat, svc = self.kept.get(sec, ("", ""))
+                stats.add_encoded(row["requests"], row["failures"], lat, svc)
+        return stats
 
     def finish(self) -> None:
         self.stop()
@@ -236,3 +254,57 @@ class Aggregate:
         if name is None:
             return float(self.failures if pick else self.requests)
         return float(sum(ep[pick] for key, ep in self.endpoints.items() if matches(key, name)))
+
+
+class WindowStats:
+    """Requests, failures and merged latency histograms of some whole seconds of a run.
+
+    It is a :class:`~pulsekit.load.thresholds.Stats`, so k6 thresholds evaluate over just this
+    window. Histograms are kept per second for the whole run, not per endpoint: a ``{name:...}``
+    tag is not honoured here (``gameday`` specs refuse it).
+    """
+
+    def __init__(self, start_s: float, end_s: float) -> None:
+        self.start_s, self.end_s = start_s, end_s
+        self.requests = self.failures = self.seconds = 0
+        self.latency = _hist()
+        self.service = _hist()
+
+    def add(self, requests: int, failures: int, lat: Any, svc: Any) -> None:
+        self.requests += int(requests)
+        self.failures += int(failures)
+        self.seconds += 1
+        self.latency.add(lat)
+        self.service.add(svc)
+
+    def add_encoded(self, requests: int, failures: int, lat: str, svc: str) -> None:
+        self.requests += int(requests)
+        self.failures += int(failures)
+        self.seconds += 1
+        if lat:
+            self.latency.decode_and_add(lat.encode())
+        if svc:
+            self.service.decode_and_add(svc.encode())
+
+    @property
+    def error_rate(self) -> float:
+        return self.failures / self.requests if self.requests else float("nan")
+
+    def percentile(self, pct: float) -> float:
+        """Latency percentile in ms over the window (NaN without requests)."""
+        return ms(self.latency, pct)
+
+    # --- the thresholds.Stats protocol -------------------------------------------------------
+    def trend(self, metric: str, name: str | None, agg: str, pct: float | None) -> float | None:
+        if metric == "send_lag":
+            return None
+        hist = self.latency if metric == "http_req_duration" else self.service
+        return trend_value(hist, agg, pct)
+
+    def count(self, metric: str, name: str | None) -> float:
+        if metric == "http_req_failed":
+            return float(self.failures)
+        return float(self.requests) if metric == "http_reqs" else 0.0
+
+    def elapsed(self) -> float:
+        return max(float(self.seconds), 1e-9)

@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.axes import Axes
 
+    from pulsekit.load._aggregate import WindowStats
+
 TIMELINE_COLUMNS = (
     "requests",
     "failures",
@@ -60,6 +62,7 @@ class LoadResult:
     service_histogram: str = ""
     lag_histogram: str = ""
     endpoint_histograms: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    second_histograms: Mapping[int, tuple[str, str]] = field(default_factory=dict, repr=False)
 
     @property
     def passed(self) -> bool:
@@ -87,11 +90,31 @@ class LoadResult:
 
         return ms(decode(self.histogram), pct) if self.histogram else math.nan
 
+    def window(self, start_s: float, end_s: float) -> WindowStats:
+        """Exact statistics over the whole seconds ``[start_s, end_s)`` of the timeline, from the
+        per-second histograms merged (``.percentile(95)``, ``.requests``, ``.error_rate``)."""
+        from pulsekit.load._aggregate import WindowStats
+
+        stats = WindowStats(float(start_s), float(end_s))
+        rows = self.timeline
+        for sec in range(math.floor(start_s), math.ceil(end_s)):
+            if sec in rows.index:
+                lat, svc = self.second_histograms.get(sec, ("", ""))
+                requests: Any = rows.at[sec, "requests"]
+                failures: Any = rows.at[sec, "failures"]
+                stats.add_encoded(int(requests), int(failures), lat, svc)
+        return stats
+
     def check(
-        self, thresholds: Iterable[str | Threshold] | Mapping[str, Iterable[str]] | str
+        self,
+        thresholds: Iterable[str | Threshold] | Mapping[str, Iterable[str]] | str,
+        *,
+        window: tuple[float, float] | None = None,
     ) -> tuple[ThresholdResult, ...]:
-        """Evaluate (other) thresholds against this finished run, e.g. a stricter gate."""
-        return tuple(evaluate(t, _ResultStats(self)) for t in parse_thresholds(thresholds))
+        """Evaluate (other) thresholds against this finished run, e.g. a stricter gate, or over
+        just the seconds ``window=(start_s, end_s)`` of it."""
+        stats: Any = _ResultStats(self) if window is None else self.window(*window)
+        return tuple(evaluate(t, stats) for t in parse_thresholds(thresholds))
 
     def summary(self) -> str:
         """A few lines: model, volume, latency spread, thresholds, warnings."""
@@ -125,13 +148,28 @@ class LoadResult:
     def plot(
         self,
         *,
-        windows: Sequence[tuple[float, float, str]] = (),
+        windows: Sequence[Any] = (),
         ax: Axes | None = None,
+        faults: Any = (),
     ) -> Axes:
-        """Latency percentiles (top) and rps/errors (bottom) per second, windows shaded.
+        r"""Latency percentiles (top) and rps/errors (bottom) per second, windows shaded.
 
+        ``windows`` takes ``(start_s, end_s, label)`` in seconds since the start, or
+        :class:`~pulsekit.FaultWindow`\ s; ``faults`` takes FaultWindows, FaultRecords or a
+        FaultLog (wall-clock windows, placed with ``started_at``).
         Returns the latency Axes; the rps Axes is ``ax.figure.axes[1]``.
         """
+        from pulsekit._windows import FaultWindow, as_windows
+
+        spans: list[tuple[float, float, str]] = []
+        for item in [*windows, *as_windows(faults)]:
+            if isinstance(item, FaultWindow) or hasattr(item, "applied_at"):
+                for window in as_windows(item):
+                    start, end = window.relative(self.started_at)
+                    spans.append((start, end, window.label))
+            else:
+                start, end, label = item
+                spans.append((float(start), float(end), str(label)))
         import matplotlib
 
         if ax is None:
@@ -158,7 +196,7 @@ class LoadResult:
             bottom.bar(tl.index, tl["failures"], color="tab:red", alpha=0.5, label="failures/s")
         bottom.set_ylabel("per second")
         bottom.set_xlabel("seconds since start")
-        for start, end, label in windows:
+        for start, end, label in spans:
             for axis in (top, bottom):
                 axis.axvspan(start, end, color="tab:orange", alpha=0.15)
             top.text(

@@ -45,6 +45,7 @@ def run(
     seed: int | None = None,
     schedule: Sequence[tuple[str | float, Callable[[], object]]] = (),
     progress: bool | str = "auto",
+    monitor: Callable[[Any], str | None] | None = None,
 ) -> LoadResult:
     """Put load on ``url`` with Locust (in child processes) and measure it honestly.
 
@@ -54,6 +55,10 @@ def run(
     ``schedule=[("2s", start_fault), ("4s", stop_fault)]`` calls each function (quick ones: it
     runs in the loop that reads results) that many seconds after the load started, so faults
     line up with ``result.timeline``; calls not reached (an early stop) are skipped.
+
+    ``monitor(live)`` is called about once a second with the live totals (``live.elapsed()``,
+    ``live.window(start_s, end_s)``, ``live.latest()``); returning a reason string stops the run
+    early with status "aborted" (a GameDay's stop conditions use it).
 
     >>> result = run(shop.url, rate=50, duration="10s", thresholds=["http_req_duration: p(95)<200"])
     >>> result.passed, result.latency_ms["p99"]
@@ -93,7 +98,7 @@ def run(
         "seed": seed,
         **source,
     }
-    return _execute(cfg, checks, progress, plan_calls)
+    return _execute(cfg, checks, progress, plan_calls, monitor)
 
 
 def _target_url(url: Any) -> str:
@@ -211,13 +216,20 @@ def _execute(
     checks: tuple[Threshold, ...],
     progress: bool | str,
     calls: list[tuple[float, Callable[[], object]]],
+    monitor: Callable[[Any], str | None] | None = None,
 ) -> LoadResult:
     from pulsekit.load._aggregate import Aggregate
     from pulsekit.load._process import stream
     from pulsekit.load._progress import Progress
 
     agg = Aggregate()
-    state: dict[str, Any] = {"locust": {}, "warnings": [], "last_eval": 0.0, "aborted_by": None}
+    state: dict[str, Any] = {
+        "locust": {},
+        "warnings": [],
+        "last_eval": 0.0,
+        "aborted_by": None,
+        "stopped_by": None,
+    }
     bar = Progress(progress, cfg["duration"], f"{cfg['model']} load")
 
     def on_message(msg: dict[str, Any]) -> None:
@@ -246,6 +258,10 @@ def _execute(
             if due and not evaluate(check, agg).passed:
                 state["aborted_by"] = check.text
                 return True
+        reason = monitor(agg) if monitor is not None else None
+        if reason:
+            state["stopped_by"] = reason
+            return True
         return False
 
     try:
@@ -311,6 +327,8 @@ def _result(
         )
     if state["aborted_by"]:
         warnings.append(f"aborted early: threshold {state['aborted_by']!r} failed")
+    if state["stopped_by"]:
+        warnings.append(f"stopped early: {state['stopped_by']}")
     if status == "completed" and agg.t0 is None:
         raise LoadError("the Locust process reported nothing; see the pulsekit load log")
     return LoadResult(
@@ -337,4 +355,5 @@ def _result(
         service_histogram=encode(agg.total_svc),
         lag_histogram=encode(agg.total_lag),
         endpoint_histograms={k: (encode(v[2]), encode(v[3])) for k, v in agg.endpoints.items()},
+        second_histograms=dict(agg.kept),
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -79,7 +78,7 @@ class SLOReport:
             lines.append(f"alert {rule}: fired {len(group)} time(s)")
         return "\n".join(lines)
 
-    def plot(self, *, faults: Sequence[tuple[Any, Any, str]] = (), ax: Any = None) -> Any:
+    def plot(self, *, faults: Any = (), ax: Any = None) -> Any:
         """The burn chart (burn rates against thresholds, budget remaining), shading ``faults``."""
         from pulsekit.observe.charts import burn_chart
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
-
-from pulsekit.errors import ConfigError
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -32,17 +29,15 @@ def _pyplot() -> Any:
     return plt
 
 
-def shade_faults(ax: Axes, faults: Sequence[Fault], *, label: bool = True) -> None:
-    """Shade each ``(start, end, label)`` window (datetimes, Timestamps or unix seconds)."""
+def shade_faults(ax: Axes, faults: Any, *, label: bool = True) -> None:
+    r"""Shade each fault window: :class:`~pulsekit.FaultWindow`\ s, FaultRecords, a FaultLog or
+    ``(start, end, label)`` tuples (datetimes, Timestamps or unix seconds)."""
+    from pulsekit._windows import as_windows
     from pulsekit.observe._source import to_timestamp
 
-    for n, fault in enumerate(faults):
-        if len(fault) != 3:
-            raise ConfigError(f"fault window {fault!r}: pass (start, end, label)")
-        start, end, text = fault
-        t0, t1 = to_timestamp(start), to_timestamp(end)
-        if t1 < t0:
-            raise ConfigError(f"fault window {text!r} ends before it starts")
+    for n, window in enumerate(as_windows(faults)):
+        start, end = window.span()
+        t0, t1, text = to_timestamp(start), to_timestamp(end), window.label
         ax.axvspan(t0, t1, color="tab:red", alpha=0.12, zorder=0)  # type: ignore[arg-type]
         if label:
             ax.text(
@@ -56,9 +51,7 @@ def shade_faults(ax: Axes, faults: Sequence[Fault], *, label: bool = True) -> No
             )
 
 
-def golden_panel(
-    timeline: GoldenTimeline, *, faults: Sequence[Fault] = (), targets: Any = None
-) -> Any:
+def golden_panel(timeline: GoldenTimeline, *, faults: Any = (), targets: Any = None) -> Any:
     """Four stacked Axes (traffic, errors, p95, saturation), one line per target."""
     plt = _pyplot()
     df = timeline.df
@@ -91,7 +84,7 @@ def golden_panel(
     return axes
 
 
-def burn_chart(report: SLOReport, *, faults: Sequence[Fault] = ()) -> Any:
+def burn_chart(report: SLOReport, *, faults: Any = ()) -> Any:
     """Burn rate per rule (long windows) against thresholds, and the budget remaining."""
     plt = _pyplot()
     df = report.df

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -99,7 +98,7 @@ class GoldenTimeline:
         targets = sorted(set(self.df["target"]))
         return f"golden timeline: {len(targets)} targets over {span:.0f}s (window {self.window:g}s)"
 
-    def plot(self, *, faults: Sequence[tuple[Any, Any, str]] = (), targets: Any = None) -> Any:
+    def plot(self, *, faults: Any = (), targets: Any = None) -> Any:
         """The golden-signals panel (four stacked Axes), shading ``faults`` (start, end, label)."""
         from pulsekit.observe.charts import golden_panel
 

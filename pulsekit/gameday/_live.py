@@ -1,0 +1,144 @@
+"""During the load, once a second: judge the stop conditions and show the live progress line."""
+
+from __future__ import annotations
+
+import math
+import sys
+import threading
+import time
+from typing import Any
+
+from pulsekit.gameday.journal import Event, Journal
+from pulsekit.gameday.spec import GameDaySpec
+from pulsekit.load.thresholds import evaluate
+
+ALERT_EVERY_S = 5.0
+
+
+class LiveJudge:
+    """The load runner's ``monitor``: returns a reason to stop when a stop condition trips."""
+
+    def __init__(
+        self, spec: GameDaySpec, journal: Journal, scraper: Any, ledger: Any, progress: Any
+    ) -> None:
+        self.spec = spec
+        self.journal = journal
+        self.scraper = scraper
+        self.ledger = ledger
+        self.t0: float | None = None
+        self.tripped: str | None = None
+        self.trips: list[dict[str, Any]] = []
+        self.alerts = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._guards = self._make_guards()
+        self._line = _Line(progress)
+
+    def _make_guards(self) -> list[tuple[Any, Any]]:
+        guards = []
+        for cond in self.spec.stop_when:
+            if cond.max_burn is not None and self.scraper is not None:
+                from pulsekit.observe import guard
+
+                guards.append(
+                    (
+                        cond,
+                        guard(self._slo(), cond.max_burn, source=self.scraper, window=cond.over_s),
+                    )
+                )
+        return guards
+
+    def _slo(self) -> Any:
+        from pulsekit.gameday.measure import slo_of
+
+        return slo_of(self.spec)
+
+    def now(self) -> float:
+        """Seconds since T0 (the load's start)."""
+        return 0.0 if self.t0 is None else time.time() - self.t0
+
+    def __call__(self, live: Any) -> str | None:
+        if live.t0 is None:
+            return None
+        if self.t0 is None:  # second 0 of the load's timeline, as windows count
+            self.t0 = float(int(live.t0))
+            self.journal.t0 = self.t0
+        elapsed = live.elapsed()
+        whole = math.floor(elapsed)
+        for cond in self.spec.stop_when:
+            if cond.threshold is None or whole < cond.over_s:
+                continue
+            stats = live.window(whole - cond.over_s, whole)
+            verdict = evaluate(cond.threshold, stats)
+            if verdict.observed is not None and verdict.passed:
+                return self._trip(cond.text, verdict.observed, f"observed {verdict.observed:.4g}")
+        for cond, check in self._guards:
+            if whole >= cond.over_s:
+                verdict = check()
+                if not verdict.ok and verdict.events:
+                    return self._trip(cond.text, verdict.burn_rate, verdict.reason)
+        if self._thread is None and self.spec.slo is not None and self.scraper is not None:
+            self._thread = threading.Thread(target=self._count_alerts, daemon=True)
+            self._thread.start()
+        rps, p95, failures = live.latest()
+        self._line.show(self, elapsed, rps, p95, failures, live.requests)
+        return None
+
+    def _trip(self, text: str, observed: float, detail: str) -> str:
+        self.tripped = f"stop condition {text!r} tripped ({detail})"
+        trip: dict[str, Any] = {"condition": text, "observed": observed, "t": round(self.now(), 3)}
+        self.trips.append(trip)
+        self.journal.write(Event.GUARD_TRIPPED, self.tripped, condition=text, observed=observed)
+        return self.tripped
+
+    def _count_alerts(self) -> None:
+        """Count SLO alerts every few seconds on a daemon thread, off the load's reading loop
+        (a slow evaluation must not delay a step)."""
+        while not self._stop.wait(ALERT_EVERY_S):
+            try:
+                report = self._slo().evaluate(self.scraper, start=self.t0)
+            except Exception:  # too few samples yet; the count only feeds the progress line
+                continue
+            self.alerts = len(report.alerts)
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._line.close()
+
+
+class _Line:
+    """One line, redrawn in a terminal (stderr), or printed every 10 s elsewhere."""
+
+    def __init__(self, mode: Any) -> None:
+        self.mode = mode
+        self.tty = bool(getattr(sys.stderr, "isatty", lambda: False)())
+        self._printed = -math.inf
+        self._open = False
+
+    def show(
+        self, judge: LiveJudge, t: float, rps: float, p95: float, failures: int, total: int
+    ) -> None:
+        if self.mode is False or self.mode == "none":
+            return
+        spec = judge.spec
+        errors = failures / total if total else 0.0
+        p95_text = "-" if math.isnan(p95) else f"{p95:.0f} ms"
+        text = (
+            f"T+{t:4.0f}s/{spec.duration_s:g}s  step: {judge.ledger.current}  "
+            f"{rps:.0f} rps  p95 {p95_text}  errors {errors:.2%}  alerts {judge.alerts}"
+        )
+        if self.tty:
+            sys.stderr.write("\r\x1b[2K" + text)
+            sys.stderr.flush()
+            self._open = True
+        elif t - self._printed >= 10.0:
+            self._printed = t
+            print(text, file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self._open:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+            self._open = False

@@ -1,0 +1,145 @@
+"""The GameDay report (Markdown with chart PNGs beside it) and the postmortem draft."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pulsekit._util import atomic_write
+from pulsekit.gameday.result import GameDayResult
+
+REPORT_FILE = "report.md"
+POSTMORTEM_FILE = "postmortem.md"
+
+
+def write_report(result: GameDayResult) -> GameDayResult:
+    """Write ``report.md``, its charts and ``postmortem.md`` into the run's folder."""
+    from pulsekit.incidents import render_postmortem
+
+    out = result.out_dir
+    charts = _charts(result, out)
+    path = atomic_write(out / REPORT_FILE, markdown(result, charts))
+    draft = render_postmortem(
+        result.journal, template="gameday", out=out / POSTMORTEM_FILE, force=True
+    )
+    return result.with_files(report=path, postmortem=draft.path, charts=tuple(charts.values()))
+
+
+def _charts(result: GameDayResult, out: Path) -> dict[str, Path]:
+    import matplotlib
+
+    matplotlib.use("Agg") if "ipykernel" not in __import__("sys").modules else None
+    import matplotlib.pyplot as plt
+
+    charts: dict[str, Path] = {}
+    if result.load is not None and len(result.load.timeline):
+        ax = result.plot()
+        figure: Any = ax.figure
+        figure.savefig(out / "load.png", dpi=90)
+        plt.close(figure)
+        charts["load"] = out / "load.png"
+    if result.slo_report is not None and len(result.slo_report.df):
+        top, _ = result.slo_report.plot(faults=result.fault_windows())
+        figure = top.figure
+        figure.savefig(out / "burn.png", dpi=90)
+        plt.close(figure)
+        charts["burn"] = out / "burn.png"
+    return charts
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}"
+
+
+def markdown(result: GameDayResult, charts: dict[str, Path]) -> str:
+    """The report's Markdown: verdict, hypothesis per window, steps, alerts, golden signals."""
+    spec = result.spec
+    verdict = "held" if result.hypothesis_held else "was **not** held"
+    lines = [
+        f"# GameDay report: {spec.title}",
+        "",
+        f"**Run:** {result.status} · **Hypothesis:** {verdict} · **Exit code:** {result.exit_code}",
+        "",
+    ]
+    if result.abort_reason:
+        lines += [f"**Why it stopped:** {result.abort_reason}", ""]
+    if spec.description:
+        lines += [spec.description.strip(), ""]
+    load = spec.load
+    model = f"{load.users} users" if load.users else f"{load.rate:g} requests/s"
+    lines += [
+        f"Load: {model} ({load.mix} mix) for {spec.duration_s:g} s on "
+        f"{'the sandbox' if spec.uses_sandbox else spec.target}. "
+        "Every figure below is measured over the window named beside it, from the load's "
+        "HdrHistograms merged over exactly that window's seconds.",
+        "",
+        "## Hypothesis against result, per window",
+        "",
+        "| window | span | requests | rps | p50 ms | p95 ms | p99 ms | errors | verdict |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for w in result.windows.values():
+        err = "-" if w.error_rate is None else f"{w.error_rate:.2%}"
+        judged = "-" if not w.thresholds else ("held" if w.passed else "REFUTED")
+        lines.append(
+            f"| {w.name} | {w.start_s:g}–{w.end_s:g} s | {w.requests} | {w.rps:.0f} | "
+            f"{_ms(w.p50_ms)} | {_ms(w.p95_ms)} | {_ms(w.p99_ms)} | {err} | {judged} |"
+        )
+    lines.append("")
+    for w in result.windows.values():
+        for t in w.thresholds:
+            lines.append(f"- `{w.name}`: {t}")
+    lines += ["", "## Steps", ""]
+    if not result.steps:
+        lines.append("No step ran.")
+    for s in result.steps:
+        back = (
+            "still in force at the end"
+            if s.reverted_t is None
+            else (f"reverted at T+{s.reverted_t:.1f} s ({s.reverted_by})")
+        )
+        lines.append(f"- T+{s.applied_t:.1f} s (planned {s.at_s:g} s): **{s.name}**, {back}")
+    lines += ["", "## Stop conditions and alerts", ""]
+    lines += [f"- stop condition `{c.text}`" for c in spec.stop_when] or ["- no stop condition"]
+    lines += [f"- **tripped** at T+{t['t']:g} s: `{t['condition']}`" for t in result.stop_trips]
+    if spec.slo is not None:
+        slo = spec.slo
+        lines.append(
+            f"- SLO: {slo.objective:.2%} of {slo.service} requests"
+            + (f" to `{slo.route}`" if slo.route else "")
+            + f" under {slo.latency_ms:g} ms (30 days compressed to {slo.compress})"
+        )
+        for a in result.alerts:
+            after = (
+                ""
+                if a.delay_after_fault_s is None
+                else f", {a.delay_after_fault_s:g} s after the first step"
+            )
+            lines.append(f"- alert {a.rule} ({a.severity}) fired at T+{a.start_t:g} s{after}")
+        if not result.alerts:
+            lines.append("- no SLO alert fired")
+    lines.append("- cost of the window: no price model given in the spec")
+    if "load" in charts:
+        lines += ["", "## Latency and errors", "", f"![latency and errors]({charts['load'].name})"]
+    if "burn" in charts:
+        lines += ["", "## SLO burn", "", f"![SLO burn]({charts['burn'].name})"]
+    if result.golden:
+        lines += ["", "## Golden signals per service", ""]
+        for name, frame in result.golden.items():
+            lines += [f"Over window `{name}`:", "", _golden_table(frame), ""]
+    lines += [f"- note: {p}" for p in result.problems]
+    lines += ["", f"Journal: `{result.journal.name}` · postmortem draft: `postmortem.md`", ""]
+    return "\n".join(lines)
+
+
+def _golden_table(frame: Any) -> str:
+    rows = ["| service | req/s | errors | p95 ms |", "|---|---|---|---|"]
+    for service, row in frame.iterrows():
+        rps = row.get("traffic_rps", float("nan"))
+        err = row.get("error_ratio", float("nan"))
+        p95 = row.get("p95_ms", float("nan"))
+        rows.append(
+            f"| {service} | {'-' if rps != rps else f'{rps:.0f}'} | "
+            f"{'-' if err != err else f'{err:.2%}'} | {'-' if p95 != p95 else f'{p95:.0f}'} |"
+        )
+    return "\n".join(rows)

@@ -1,0 +1,269 @@
+"""The result of a GameDay: per-window statistics and verdicts, steps, alerts, paths, exit code."""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
+
+    from pulsekit.gameday.spec import GameDaySpec
+
+EXIT_CODES = {"held": 0, "refuted": 99, "aborted": 99, "error": 1, "interrupted": 130}
+
+
+@dataclass(frozen=True)
+class WindowResult:
+    """One named window, measured over exactly its whole seconds from merged HdrHistograms."""
+
+    name: str
+    start_s: float
+    end_s: float
+    seconds: int  # seconds of the window the run reached (fewer when it stopped early)
+    requests: int
+    failures: int
+    p50_ms: float | None
+    p95_ms: float | None
+    p99_ms: float | None
+    thresholds: tuple[ThresholdCheck, ...] = ()
+
+    @classmethod
+    def build(
+        cls, window: Any, stats: Any, checks: tuple[tuple[str, bool, float | None], ...]
+    ) -> WindowResult:
+        def pct(p: float) -> float | None:
+            value = stats.percentile(p)
+            return None if math.isnan(value) else round(value, 1)
+
+        return cls(
+            name=window.name,
+            start_s=window.start_s,
+            end_s=window.end_s,
+            seconds=stats.seconds,
+            requests=stats.requests,
+            failures=stats.failures,
+            p50_ms=pct(50),
+            p95_ms=pct(95),
+            p99_ms=pct(99),
+            thresholds=tuple(ThresholdCheck(e, p, o) for e, p, o in checks),
+        )
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def error_rate(self) -> float | None:
+        return self.failures / self.requests if self.requests else None
+
+    @property
+    def passed(self) -> bool:
+        return all(t.passed for t in self.thresholds)
+
+    def verdict_line(self) -> str:
+        span = f"{self.name} [{self.start_s:g}s, {self.end_s:g}s)"
+        if not self.thresholds:
+            return f"{span}: measured only (no hypothesis)"
+        parts = ", ".join(str(t) for t in self.thresholds)
+        return f"{span}: {'held' if self.passed else 'REFUTED'}: {parts}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start_s": self.start_s,
+            "end_s": self.end_s,
+            "requests": self.requests,
+            "rps": round(self.rps, 2),
+            "p50_ms": self.p50_ms,
+            "p95_ms": self.p95_ms,
+            "p99_ms": self.p99_ms,
+            "error_rate": None if self.error_rate is None else round(self.error_rate, 6),
+            "thresholds": [t.to_dict() for t in self.thresholds],
+        }
+
+
+@dataclass(frozen=True)
+class ThresholdCheck:
+    """One hypothesis threshold over one window; no data counts as not passed."""
+
+    expr: str
+    passed: bool
+    observed: float | None
+
+    def __str__(self) -> str:
+        seen = "no data" if self.observed is None else f"{self.observed:.4g}"
+        return f"{self.expr} ({'PASS' if self.passed else 'FAIL'}, observed {seen})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"expr": self.expr, "passed": self.passed, "observed": self.observed}
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """A step as it ran: seconds after T0 when applied and reverted, and by what."""
+
+    name: str
+    action: str
+    target: str
+    at_s: float
+    applied_t: float
+    reverted_t: float | None
+    reverted_by: str | None
+
+
+@dataclass(frozen=True)
+class AlertResult:
+    """An SLO burn-rate alert interval (seconds after T0) and its delay after the first step."""
+
+    rule: str
+    severity: str
+    start_t: float
+    end_t: float | None  # None: still firing when the run ended
+    delay_after_fault_s: float | None
+
+
+@dataclass(frozen=True)
+class GameDayResult:
+    """What a GameDay run found. ``exit_code`` follows the CLI: 0 held, 99 refuted or aborted,
+    1 error, 130 interrupted."""
+
+    spec: GameDaySpec
+    status: str  # completed, aborted, interrupted, error
+    hypothesis_held: bool
+    abort_reason: str | None
+    windows: Mapping[str, WindowResult]
+    steps: tuple[StepResult, ...]
+    alerts: tuple[AlertResult, ...]
+    stop_trips: tuple[Mapping[str, Any], ...]
+    load: Any  # the LoadResult (None when the run failed before the load ended)
+    slo_report: Any
+    golden: Mapping[str, Any]
+    started_at: float  # UNIX time of T0, second 0 of the load's timeline
+    out_dir: Path
+    journal: Path
+    report: Path | None = None
+    postmortem: Path | None = None
+    charts: tuple[Path, ...] = ()
+    problems: tuple[str, ...] = field(default=())
+
+    @property
+    def exit_code(self) -> int:
+        if self.status in ("error", "interrupted", "aborted"):
+            return EXIT_CODES[self.status]
+        return EXIT_CODES["held" if self.hypothesis_held else "refuted"]
+
+    def with_files(self, **paths: Any) -> GameDayResult:
+        return replace(self, **paths)
+
+    def fault_windows(self) -> tuple[Any, ...]:
+        """The steps as :class:`~pulsekit.FaultWindow`\\ s (an open step ends at the run's end)."""
+        from pulsekit._windows import FaultWindow
+
+        end = self.load.duration_s if self.load is not None else self.spec.duration_s
+        return tuple(
+            FaultWindow.offsets(
+                self.started_at,
+                s.applied_t,
+                s.reverted_t if s.reverted_t is not None else max(end, s.applied_t),
+                s.name,
+            )
+            for s in self.steps
+            if s.action not in ("restart", "thaw")
+        )
+
+    def summary(self) -> str:
+        """The verdict, one line per window (over its own seconds), the steps and the alerts."""
+        verdict = "HELD" if self.hypothesis_held else "NOT HELD"
+        lines = [f"GameDay {self.spec.title!r}: {self.status}; hypothesis {verdict}"]
+        if self.abort_reason:
+            lines.append(f"  reason: {self.abort_reason}")
+        for w in self.windows.values():
+            p95 = "-" if w.p95_ms is None else f"{w.p95_ms:.0f} ms"
+            err = "-" if w.error_rate is None else f"{w.error_rate:.2%}"
+            lines.append(
+                f"  window {w.name} [{w.start_s:g}s, {w.end_s:g}s): {w.requests} requests "
+                f"({w.rps:.0f}/s), p95 {p95}, errors {err}"
+            )
+            lines += [f"    {t}" for t in w.thresholds]
+        for s in self.steps:
+            back = (
+                ""
+                if s.reverted_t is None
+                else f", reverted at T+{s.reverted_t:.1f}s ({s.reverted_by})"
+            )
+            lines.append(f"  step {s.name} at T+{s.applied_t:.1f}s{back}")
+        for a in self.alerts:
+            after = (
+                ""
+                if a.delay_after_fault_s is None
+                else f" ({a.delay_after_fault_s:g} s after the step)"
+            )
+            lines.append(f"  alert {a.rule} ({a.severity}) fired at T+{a.start_t:g}s{after}")
+        lines += [f"  note: {p}" for p in self.problems]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """What ``pulsekit gameday run --json`` writes."""
+        return {
+            "title": self.spec.title,
+            "status": self.status,
+            "hypothesis_held": self.hypothesis_held,
+            "abort_reason": self.abort_reason,
+            "exit_code": self.exit_code,
+            "started_at": self.started_at,
+            "windows": {name: w.to_dict() for name, w in self.windows.items()},
+            "steps": [vars(s) for s in self.steps],
+            "alerts": [vars(a) for a in self.alerts],
+            "stop_trips": [dict(t) for t in self.stop_trips],
+            "journal": str(self.journal),
+            "report": None if self.report is None else str(self.report),
+            "postmortem": None if self.postmortem is None else str(self.postmortem),
+            "problems": list(self.problems),
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per window: span, requests, rps, p50/p95/p99, error rate, passed."""
+        import pandas as pd
+
+        rows = []
+        for w in self.windows.values():
+            row = {k: v for k, v in w.to_dict().items() if k != "thresholds"}
+            rows.append({"window": w.name, **row, "passed": w.passed if w.thresholds else None})
+        return pd.DataFrame(rows).set_index("window") if rows else pd.DataFrame()
+
+    def plot(self, *, ax: Axes | None = None, faults: Any = ()) -> Axes:
+        """The load's latency and errors per second, step windows (and ``faults``) shaded."""
+        from pulsekit._windows import as_windows
+        from pulsekit.errors import GameDayError
+
+        if self.load is None:
+            raise GameDayError(
+                "this run has no load result to plot (it failed before the load ended)"
+            )
+        windows = [(w.start_s, w.end_s, w.name) for w in self.windows.values()]
+        top = self.load.plot(ax=ax, faults=[*self.fault_windows(), *as_windows(faults)])
+        for start, end, name in windows:
+            top.annotate(
+                name,
+                xy=(start, 0.0),
+                xycoords=top.get_xaxis_transform(),
+                fontsize=8,
+                color="tab:blue",
+                va="bottom",
+            )
+            top.axvline(start, color="tab:blue", linewidth=0.6, linestyle=":")
+            top.axvline(end, color="tab:blue", linewidth=0.6, linestyle=":")
+        top.set_title(f"GameDay: {self.spec.title}")
+        return top
+
+    def _repr_html_(self) -> str:
+        verdict = "held" if self.hypothesis_held else "not held"
+        head = f"<p><b>{html.escape(self.spec.title)}</b>: {self.status}, hypothesis {verdict}</p>"
+        frame = self.to_frame()
+        table = frame.to_html() if not frame.empty else ""
+        return head + table + f"<pre>{html.escape(self.summary())}</pre>"
