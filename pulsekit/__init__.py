@@ -10,12 +10,13 @@ from __future__ import annotations
 from typing import Any as _Any
 
 from pulsekit import faults
+from pulsekit._windows import FaultWindow
 from pulsekit.errors import PulsekitError
 from pulsekit.sandbox import Sandbox
 
 __version__ = "0.1.0"
 
-__all__ = ["PulsekitError", "Sandbox", "__version__", "discover", "faults"]
+__all__ = ["FaultWindow", "PulsekitError", "Sandbox", "__version__", "discover", "faults"]
 
 
 def discover(discover_system: bool = True) -> dict[str, _Any]:

@@ -26,6 +26,7 @@ class LiveJudge:
         self.scraper = scraper
         self.ledger = ledger
         self.t0: float | None = None
+        self.load_started_at: float | None = None  # exact UNIX time the load began
         self.tripped: str | None = None
         self.trips: list[dict[str, Any]] = []
         self.alerts = 0
@@ -61,6 +62,7 @@ class LiveJudge:
         if live.t0 is None:
             return None
         if self.t0 is None:  # second 0 of the load's timeline, as windows count
+            self.load_started_at = float(live.t0)
             self.t0 = float(int(live.t0))
             self.journal.t0 = self.t0
         elapsed = live.elapsed()

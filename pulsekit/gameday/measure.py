@@ -35,6 +35,7 @@ def measure(
     journal: Journal,
     out_dir: Path,
     guard_trips: Any = (),
+    load_started_at: float | None = None,
 ) -> GameDayResult:
     """The run's result; ``load`` is None when the run failed before the load finished."""
     t0 = float(load.started_at) if load is not None else (journal.t0 or 0.0)
@@ -95,6 +96,7 @@ def measure(
         slo_report=slo_report,
         golden=golden,
         started_at=t0,
+        load_started_at=load_started_at,
         out_dir=out_dir,
         journal=journal.path,
         problems=tuple(problems),

@@ -144,6 +144,7 @@ class GameDayResult:
     slo_report: Any
     golden: Mapping[str, Any]
     started_at: float  # UNIX time of T0, second 0 of the load's timeline
+    load_started_at: float | None  # exact UNIX time the load began (None: it never did)
     out_dir: Path
     journal: Path
     report: Path | None = None
@@ -216,6 +217,7 @@ class GameDayResult:
             "abort_reason": self.abort_reason,
             "exit_code": self.exit_code,
             "started_at": self.started_at,
+            "load_started_at": self.load_started_at,
             "windows": {name: w.to_dict() for name, w in self.windows.items()},
             "steps": [vars(s) for s in self.steps],
             "alerts": [vars(a) for a in self.alerts],

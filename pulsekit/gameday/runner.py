@@ -210,6 +210,7 @@ class _Run:
             journal=self.journal,
             out_dir=self.out_dir,
             guard_trips=self.judge.trips if self.judge else (),
+            load_started_at=self.judge.load_started_at if self.judge else None,
         )
         stack.close()  # stop the sandbox before the end event: nothing of the run is left
         end = {
