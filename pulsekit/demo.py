@@ -51,15 +51,9 @@ def main(
     out(f"{'p95 latency (ms)':22}{_ms(before.p95_ms):>18}{_ms(after.p95_ms):>18}")
     out(f"{'p99 latency (ms)':22}{_ms(before.p99_ms):>18}{_ms(after.p99_ms):>18}")
     out(f"{'errors':22}{_pct(before.error_rate):>18}{_pct(after.error_rate):>18}")
-    pages = [
-        a.delay_after_fault_s
-        for a in result.alerts
-        if a.severity == "page"
-        and a.delay_after_fault_s is not None
-        and a.delay_after_fault_s >= -1
-    ]
+    pages = [a for a in result.alerts if a.severity == "page"]
     paged = (
-        f"the latency SLO paged {max(0.0, min(pages)):.0f} s after the kill."
+        f"the latency SLO's page alert {result.alert_when(pages[0])}."
         if pages
         else "the latency SLO did not page."
     )

@@ -39,7 +39,7 @@ END_EVENTS = (Event.RUN_ENDED, Event.RUN_ABORTED, Event.RUN_INTERRUPTED)
 
 
 class Journal:
-    """Append-only events of one run. A new journal never truncates an old file: it refuses it.
+    """Append-only events of one run (``gameday.run`` refuses a folder that already holds one).
 
     >>> journal = Journal(Path("runs/x/journal.jsonl"))                   # doctest: +SKIP
     >>> journal.write(Event.RUN_STARTED, "GameDay: ...", title="...")     # doctest: +SKIP

@@ -71,6 +71,7 @@ def measure(
     )
     first_fault = min((s.applied_t for s in steps), default=None)
     slo_report: Any = None
+    slo_from: float | None = None
     alerts: tuple[AlertResult, ...] = ()
     problems: list[str] = []
     if spec.slo is not None and scraper is not None and load is not None:
@@ -78,6 +79,8 @@ def measure(
             start = t0 + (min(w.start_s for w in spec.windows) if spec.windows else 0.0)
             slo_report = slo_of(spec).evaluate(scraper, start=datetime.fromtimestamp(start, UTC))
             alerts = _alerts(slo_report, t0, first_fault, journal)
+            if len(slo_report.df):
+                slo_from = round(slo_report.df["time"].iloc[0].timestamp() - t0, 1)
         except Exception as exc:  # no samples (a run cut short): the report says so
             problems.append(f"SLO not evaluated: {exc}")
     golden = _golden(spec, scraper, t0, problems) if load is not None else {}
@@ -94,6 +97,7 @@ def measure(
         stop_trips=tuple(guard_trips),
         load=load,
         slo_report=slo_report,
+        slo_from_t=slo_from,
         golden=golden,
         started_at=t0,
         load_started_at=load_started_at,

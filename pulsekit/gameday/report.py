@@ -109,13 +109,10 @@ def markdown(result: GameDayResult, charts: dict[str, Path]) -> str:
             + (f" to `{slo.route}`" if slo.route else "")
             + f" under {slo.latency_ms:g} ms (30 days compressed to {slo.compress})"
         )
+        if result.slo_from_t is not None:
+            lines.append(f"- the SLO is judged from T+{result.slo_from_t:g} s (its first samples)")
         for a in result.alerts:
-            after = (
-                ""
-                if a.delay_after_fault_s is None
-                else f", {a.delay_after_fault_s:g} s after the first step"
-            )
-            lines.append(f"- alert {a.rule} ({a.severity}) fired at T+{a.start_t:g} s{after}")
+            lines.append(f"- alert {a.rule} ({a.severity}) {result.alert_when(a)}")
         if not result.alerts:
             lines.append("- no SLO alert fired")
     lines.append("- cost of the window: no price model given in the spec")

@@ -142,6 +142,7 @@ class GameDayResult:
     stop_trips: tuple[Mapping[str, Any], ...]
     load: Any  # the LoadResult (None when the run failed before the load ended)
     slo_report: Any
+    slo_from_t: float | None  # the first second the SLO could be judged (its first samples)
     golden: Mapping[str, Any]
     started_at: float  # UNIX time of T0, second 0 of the load's timeline
     load_started_at: float | None  # exact UNIX time the load began (None: it never did)
@@ -177,6 +178,16 @@ class GameDayResult:
             if s.action not in ("restart", "thaw")
         )
 
+    def alert_when(self, alert: AlertResult) -> str:
+        """When an alert fired, said honestly: an alert firing from the SLO's first judged second
+        was not caused by a later step."""
+        text = f"fired at T+{alert.start_t:g}s"
+        if self.slo_from_t is not None and alert.start_t - self.slo_from_t < 2.0:
+            return text + f", already when the SLO could first be judged (T+{self.slo_from_t:g}s)"
+        if alert.delay_after_fault_s is not None:
+            text += f", {alert.delay_after_fault_s:g}s after the first step"
+        return text
+
     def summary(self) -> str:
         """The verdict, one line per window (over its own seconds), the steps and the alerts."""
         verdict = "HELD" if self.hypothesis_held else "NOT HELD"
@@ -199,12 +210,7 @@ class GameDayResult:
             )
             lines.append(f"  step {s.name} at T+{s.applied_t:.1f}s{back}")
         for a in self.alerts:
-            after = (
-                ""
-                if a.delay_after_fault_s is None
-                else f" ({a.delay_after_fault_s:g} s after the step)"
-            )
-            lines.append(f"  alert {a.rule} ({a.severity}) fired at T+{a.start_t:g}s{after}")
+            lines.append(f"  alert {a.rule} ({a.severity}) {self.alert_when(a)}")
         lines += [f"  note: {p}" for p in self.problems]
         return "\n".join(lines)
 
