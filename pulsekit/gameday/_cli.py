@@ -17,7 +17,7 @@ def gameday() -> None:
 
 
 @gameday.command("run")
-@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path))
 @click.option(
     "--param",
     "params",
@@ -53,7 +53,7 @@ def run_command(
     else:
         if json_file is not None:
             atomic_write(json_file, payload + "\n")
-        click.echo(result.summary(), err=json_file is not None and False)
+        click.echo(result.summary())
         click.echo(f"report:     {result.report}")
         click.echo(f"postmortem: {result.postmortem}")
         click.echo(f"journal:    {result.journal}")

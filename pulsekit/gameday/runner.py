@@ -109,6 +109,10 @@ class _Run:
         from pulsekit.faults import FaultLog, Faults
 
         spec = self.spec
+        # import what the live judge uses while the sandbox starts, not in the load's reading loop
+        # where it would delay steps
+        preload = threading.Thread(target=_preload, daemon=True)
+        preload.start()
         log = FaultLog()
         stack.callback(log.subscribe(self.journal.fault_listener()))
         faults: Any = None
@@ -126,13 +130,7 @@ class _Run:
             self.shop = stack.enter_context(shop)
             self.scraper = stack.enter_context(scrape(shop.metrics_targets, every="1s"))
             faults = Faults(shop, sandbox=shop, log=log)
-        # import what the live judge uses now, not in the load's reading loop where it delays steps
-        import pandas  # noqa: F401
-
-        import pulsekit.observe.burn  # noqa: F401
-        from pulsekit.load import _aggregate
-
-        _aggregate.decode("")
+        preload.join()
         self.ledger = Ledger(faults, self.journal, spec.duration_s)
         self.judge = LiveJudge(spec, self.journal, self.scraper, self.ledger, self.progress)
         stack.callback(self.judge.close)
@@ -231,6 +229,15 @@ class _Run:
             signal=self.signal_name,
         )
         return result
+
+
+def _preload() -> None:
+    import pandas  # noqa: F401
+
+    import pulsekit.observe.burn  # noqa: F401
+    from pulsekit.load import _aggregate
+
+    _aggregate.decode("")
 
 
 def _call(method: Callable[[Any, float], None], step: Any, judge: LiveJudge) -> Callable[[], None]:

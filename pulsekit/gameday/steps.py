@@ -11,6 +11,7 @@ from pulsekit.gameday.journal import Event, Journal
 from pulsekit.gameday.spec import Step
 
 TTL_MARGIN_S = 30.0  # a fault outlives the planned run by this much, then the far side reverts it
+MAX_TTL_S = 3600.0  # the fault proxy's and the freeze watchdog's ceiling
 
 
 @dataclass
@@ -38,7 +39,7 @@ class Ledger:
 
     def _ttl(self, step: Step) -> float:
         left = step.duration_s if step.duration_s is not None else self.run_seconds - step.at_s
-        return max(1.0, left) + TTL_MARGIN_S
+        return min(MAX_TTL_S, max(1.0, left) + TTL_MARGIN_S)
 
     def _active(self, action: str, target: str) -> Applied | None:
         for item in reversed(self.applied):

@@ -145,3 +145,24 @@ def test_a_param_that_names_no_key_fails() -> None:
         parse_cli(["load.users"])
     with pytest.raises(SpecError, match="param 'title.x'"):
         load_spec(base(), **{"title.x": 1})
+
+
+def test_the_cli_refuses_a_bad_spec_with_exit_1_and_one_line(tmp_path: Path) -> None:
+    """`pulsekit gameday run` on a bad spec prints one error line and exits 1, starting nothing."""
+    import subprocess
+    import sys
+
+    bad = tmp_path / "gameday.yaml"
+    bad.write_text("title: x\nload: {users: 5}\nduration: 10s\nbogus: 1\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "pulsekit", "gameday", "run", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        f"Error: {bad}: bogus is not a known key; use one of title, description, target, "
+        "sandbox, load, duration, windows, hypothesis, steps, stop_when, slo"
+    ]
+    assert not (tmp_path / "runs").exists()
