@@ -51,12 +51,16 @@ def main(
     out(f"{'p95 latency (ms)':22}{_ms(before.p95_ms):>18}{_ms(after.p95_ms):>18}")
     out(f"{'p99 latency (ms)':22}{_ms(before.p99_ms):>18}{_ms(after.p99_ms):>18}")
     out(f"{'errors':22}{_pct(before.error_rate):>18}{_pct(after.error_rate):>18}")
-    pages = [a for a in result.alerts if a.severity == "page"]
-    paged = (
-        f"the latency SLO's page alert {result.alert_when(pages[0])}."
-        if pages
-        else "the latency SLO did not page."
-    )
+    caused = result.caused_alerts("page")
+    earlier = [a for a in result.alerts if a.severity == "page" and a not in caused]
+    if caused:
+        paged = f"the latency SLO paged {caused[0].delay_after_fault_s:.0f} s after the kill."
+    elif earlier:
+        paged = (
+            f"the latency SLO was already paging before the kill (from T+{earlier[0].start_t:g} s)."
+        )
+    else:
+        paged = "the latency SLO did not page."
     out("")
     out(
         f"answer: losing {victim} under {spec.load.users} dashboard users moved p95 from "

@@ -184,9 +184,25 @@ class GameDayResult:
         text = f"fired at T+{alert.start_t:g}s"
         if self.slo_from_t is not None and alert.start_t - self.slo_from_t < 2.0:
             return text + f", already when the SLO could first be judged (T+{self.slo_from_t:g}s)"
-        if alert.delay_after_fault_s is not None:
-            text += f", {alert.delay_after_fault_s:g}s after the first step"
+        delay = alert.delay_after_fault_s
+        if delay is not None:
+            text += f", {abs(delay):g}s {'after' if delay >= 0 else 'before'} the first step"
         return text
+
+    def caused_alerts(self, severity: str = "page") -> list[AlertResult]:
+        """Alerts of ``severity`` that started after the first step (and after the SLO's first
+        judged seconds), earliest first."""
+        return sorted(
+            (
+                a
+                for a in self.alerts
+                if a.severity == severity
+                and a.delay_after_fault_s is not None
+                and a.delay_after_fault_s >= 0
+                and (self.slo_from_t is None or a.start_t - self.slo_from_t >= 2.0)
+            ),
+            key=lambda a: a.start_t,
+        )
 
     def summary(self) -> str:
         """The verdict, one line per window (over its own seconds), the steps and the alerts."""

@@ -91,3 +91,25 @@ def test_to_dict_has_the_json_contract() -> None:
         and fault["end_s"] == 60
         and fault["p95_ms"] == pytest.approx(50, rel=0.01)
     )
+
+
+def test_alerts_say_whether_they_came_before_or_after_the_step() -> None:
+    """An alert firing from the SLO's first judged seconds or before the step is not counted as
+    caused by it; one after the step says how long after."""
+    from dataclasses import replace
+
+    from pulsekit.gameday.result import AlertResult
+
+    alerts = (
+        AlertResult("page-1h", "page", 15.0, 16.0, -10.0),
+        AlertResult("page-6h", "page", 19.0, 20.0, -6.0),
+        AlertResult("page-1h", "page", 28.5, None, 3.5),
+    )
+    res = replace(result("completed", False), alerts=alerts, slo_from_t=15.0)
+    assert (
+        res.alert_when(alerts[0])
+        == "fired at T+15s, already when the SLO could first be judged (T+15s)"
+    )
+    assert res.alert_when(alerts[1]) == "fired at T+19s, 6s before the first step"
+    assert res.alert_when(alerts[2]) == "fired at T+28.5s, 3.5s after the first step"
+    assert res.caused_alerts("page") == [alerts[2]]
