@@ -61,6 +61,8 @@ class LiveJudge:
     def __call__(self, live: Any) -> str | None:
         if live.t0 is None:
             return None
+        if self.tripped:  # the load is stopping; judged once
+            return self.tripped
         if self.t0 is None:  # second 0 of the load's timeline, as windows count
             self.load_started_at = float(live.t0)
             self.t0 = float(int(live.t0))
@@ -91,6 +93,7 @@ class LiveJudge:
         trip: dict[str, Any] = {"condition": text, "observed": observed, "t": round(self.now(), 3)}
         self.trips.append(trip)
         self.journal.write(Event.GUARD_TRIPPED, self.tripped, condition=text, observed=observed)
+        self.ledger.halt()  # no step after this; network faults off at once, the rest in rollback
         return self.tripped
 
     def _count_alerts(self) -> None:

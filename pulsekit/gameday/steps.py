@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from pulsekit.gameday._schema import LINK_ACTIONS
 from pulsekit.gameday.journal import Event, Journal
 from pulsekit.gameday.spec import Step
 
@@ -34,6 +35,7 @@ class Ledger:
         self.run_seconds = run_seconds
         self.applied: list[Applied] = []
         self.current = "-"  # the latest step, for the progress line
+        self.halted = False
         self._lock = threading.Lock()
         self.started = time.monotonic()
 
@@ -48,8 +50,17 @@ class Ledger:
                 return item
         return None
 
+    def halt(self) -> None:
+        """A stop condition tripped: skip every later step and halt the fault proxy (it reverts
+        every network fault at once and refuses new ones until the sandbox stops)."""
+        self.halted = True
+        if self.faults is not None and any(a.step.action in LINK_ACTIONS for a in self.applied):
+            self.faults.halt()
+
     def apply(self, step: Step, t: float) -> None:
         """Run ``step`` now (``t`` seconds after T0) and journal it."""
+        if self.halted:
+            return  # due while the load drains after a stop condition
         params = dict(step.params)
         fault: Any = None
         f = self.faults

@@ -114,13 +114,16 @@ def test_a_normal_run_from_the_cli_writes_json_report_postmortem(tmp_path: Path)
 
 
 def test_a_tripped_stop_condition_aborts_and_rolls_back(tmp_path: Path) -> None:
-    """A stop condition that holds stops the load, thaws the frozen replica and exits 99."""
+    """A stop condition that holds halts the fault proxy, skips later steps, stops the load, thaws
+    the frozen replica and exits 99."""
     before = descendants()
+    steps = [
+        {"at": "1s", "action": "freeze", "target": "db-replica-1"},
+        {"at": "1s", "action": "latency", "target": "api->db-primary", "ms": 50},
+        {"at": "7s", "action": "kill", "target": "api-1"},
+    ]
     result = gameday.run(
-        spec(
-            steps=[{"at": "1s", "action": "freeze", "target": "db-replica-1"}],
-            stop_when=["http_reqs: count>0 over 2s"],
-        ),
+        spec(steps=steps, stop_when=["http_reqs: count>0 over 2s"]),
         out=tmp_path,
         progress=False,
     )
@@ -130,7 +133,12 @@ def test_a_tripped_stop_condition_aborts_and_rolls_back(tmp_path: Path) -> None:
     assert result.load.duration_s < 7
     events = read_events(result.journal)
     assert_rolled_back(events, "run.aborted")
-    assert "guard.tripped" in [e["type"] for e in events]
+    assert [e["type"] for e in events].count("guard.tripped") == 1
+    reverted = {
+        e["data"]["kind"]: e["data"]["reverted_by"] for e in events if e["type"] == "fault.reverted"
+    }
+    assert reverted == {"latency": "halt", "freeze": "api"}
+    assert "kill" not in [e["data"].get("action") for e in events if e["type"] == "step.applied"]
     assert result.windows["fault"].requests == 0  # the run never reached that window
     assert "stop condition" in result.summary() and "<b>test run</b>" in result._repr_html_()
     assert list(result.to_frame().index) == ["baseline", "fault"]
