@@ -17,11 +17,13 @@ KEYS: dict[str, tuple[str, ...]] = {
         "steps",
         "stop_when",
         "slo",
+        "price",
     ),
     "target": ("url",),
     "sandbox": ("replicas", "db_replicas", "db_pool", "seed"),
     "load": ("users", "spawn_rate", "rate", "mix", "think_time", "locustfile", "workers", "seed"),
     "slo": ("service", "objective", "latency", "route", "compress"),
+    "price": ("instance_hour", "per_million_requests", "instances"),
 }
 
 # action -> the extra keys (numbers) its step takes

@@ -4,6 +4,7 @@ signals per service, all journalled as ``measurement`` and ``slo.alert`` events.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -114,7 +115,10 @@ def _window(spec: GameDaySpec, load: Any, window: Any) -> WindowResult:
         verdict = evaluate(threshold, stats)
         passed = verdict.observed is not None and verdict.passed  # no data proves nothing
         checks.append((threshold.text, passed, _finite(verdict.observed)))
-    return WindowResult.build(window, stats, tuple(checks))
+    built = WindowResult.build(window, stats, tuple(checks))
+    if spec.price is not None:
+        built = replace(built, cost_usd=spec.price.cost(stats.seconds, stats.requests))
+    return built
 
 
 def _alerts(

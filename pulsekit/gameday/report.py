@@ -115,7 +115,7 @@ def markdown(result: GameDayResult, charts: dict[str, Path]) -> str:
             lines.append(f"- alert {a.rule} ({a.severity}) {result.alert_when(a)}")
         if not result.alerts:
             lines.append("- no SLO alert fired")
-    lines.append("- cost of the window: no price model given in the spec")
+    lines += _costs(result)
     if "load" in charts:
         lines += ["", "## Latency and errors", "", f"![latency and errors]({charts['load'].name})"]
     if "burn" in charts:
@@ -127,6 +127,22 @@ def markdown(result: GameDayResult, charts: dict[str, Path]) -> str:
     lines += [f"- note: {p}" for p in result.problems]
     lines += ["", f"Journal: `{result.journal.name}` · postmortem draft: `postmortem.md`", ""]
     return "\n".join(lines)
+
+
+def _costs(result: GameDayResult) -> list[str]:
+    price = result.spec.price
+    if price is None:
+        return ["- cost: no price model in the spec (add price: {instance_hour: ..., ...})"]
+    lines = [
+        f"- cost (price model: {price.instances} instances at ${price.instance_hour:g}/hour, "
+        f"${price.per_million_requests:g} per million requests):"
+    ]
+    for w in result.windows.values():
+        if w.cost_usd is not None:
+            lines.append(
+                f"  - window {w.name} ({w.seconds} s, {w.requests} requests): ${w.cost_usd:.6f}"
+            )
+    return lines
 
 
 def _golden_table(frame: Any) -> str:

@@ -32,6 +32,7 @@ class WindowResult:
     p95_ms: float | None
     p99_ms: float | None
     thresholds: tuple[ThresholdCheck, ...] = ()
+    cost_usd: float | None = None  # with a price model in the spec
 
     @classmethod
     def build(
@@ -84,6 +85,7 @@ class WindowResult:
             "p99_ms": self.p99_ms,
             "error_rate": None if self.error_rate is None else round(self.error_rate, 6),
             "thresholds": [t.to_dict() for t in self.thresholds],
+            **({} if self.cost_usd is None else {"cost_usd": round(self.cost_usd, 6)}),
         }
 
 

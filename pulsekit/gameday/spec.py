@@ -96,6 +96,22 @@ class SLOSpec:
 
 
 @dataclass(frozen=True)
+class PriceSpec:
+    """A price model for the cost of each window: instances running, and requests served."""
+
+    instance_hour: float = 0.0  # USD per instance-hour
+    per_million_requests: float = 0.0  # USD per million requests
+    instances: int = 1
+
+    def cost(self, seconds: float, requests: int) -> float:
+        """USD for ``seconds`` of the instances plus ``requests`` served."""
+        return (
+            self.instances * seconds / 3600.0 * self.instance_hour
+            + requests / 1e6 * self.per_million_requests
+        )
+
+
+@dataclass(frozen=True)
 class GameDaySpec:
     """Everything a GameDay run needs, validated."""
 
@@ -109,6 +125,7 @@ class GameDaySpec:
     steps: tuple[Step, ...] = ()
     stop_when: tuple[StopCondition, ...] = ()
     slo: SLOSpec | None = None
+    price: PriceSpec | None = None
     description: str = ""
     path: Path | None = None
 
@@ -191,6 +208,7 @@ def parse(raw: Mapping[str, Any], *, where: str = "spec", base: Path | None = No
     windows = _windows(check, raw.get("windows") or {}, duration)
     hypothesis = _hypothesis(check, raw.get("hypothesis") or {}, windows)
     slo = _slo(check, raw.get("slo"), box, target)
+    price = _price(check, raw.get("price"), box, target)
     steps = _steps(check, raw.get("steps") or [], duration, box, target)
     stops = _stops(check, raw.get("stop_when") or [], slo)
     return GameDaySpec(
@@ -205,6 +223,7 @@ def parse(raw: Mapping[str, Any], *, where: str = "spec", base: Path | None = No
         steps=steps,
         stop_when=stops,
         slo=slo,
+        price=price,
         path=base,
     )
 
@@ -398,6 +417,26 @@ def _slo(check: _Checker, raw: Any, box: SandboxSpec, target: str) -> SLOSpec | 
         check.duration(raw["compress"], "slo.compress")
         out["compress"] = str(raw["compress"])
     return SLOSpec(**out)
+
+
+def _price(check: _Checker, raw: Any, box: SandboxSpec, target: str) -> PriceSpec | None:
+    if raw is None:
+        return None
+    check.keys(raw, "price.", KEYS["price"])
+    if "instance_hour" not in raw and "per_million_requests" not in raw:
+        check.fail("price", "needs instance_hour: USD and/or per_million_requests: USD")
+    if target != "sandbox" and "instance_hour" in raw and "instances" not in raw:
+        check.fail("price.instances", "is needed with instance_hour for a URL target")
+    services, _ = known_targets(box)
+    return PriceSpec(
+        instance_hour=float(check.number(raw.get("instance_hour", 0.0), "price.instance_hour")),
+        per_million_requests=float(
+            check.number(raw.get("per_million_requests", 0.0), "price.per_million_requests")
+        ),
+        instances=check.number(
+            raw.get("instances", len(services)), "price.instances", integer=True, low=1
+        ),
+    )
 
 
 def _steps(

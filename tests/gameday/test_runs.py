@@ -85,7 +85,8 @@ def test_a_normal_run_from_the_cli_writes_json_report_postmortem(tmp_path: Path)
     """`pulsekit gameday run` ends the run, restarts the killed replica, exits 0 with the --json contract."""
     folder = tmp_path / "gd"
     folder.mkdir()
-    (folder / "gameday.yaml").write_text(yaml.safe_dump(spec()))
+    price = {"instance_hour": 0.0416, "per_million_requests": 1.0}
+    (folder / "gameday.yaml").write_text(yaml.safe_dump(spec(price=price)))
     out, result_file = tmp_path / "out", tmp_path / "result.json"
     cmd = [sys.executable, "-m", "pulsekit", "gameday", "run", str(folder), "--out", str(out)]
     cmd += ["--json", str(result_file), "--param", "load.users=12"]
@@ -101,12 +102,15 @@ def test_a_normal_run_from_the_cli_writes_json_report_postmortem(tmp_path: Path)
     assert fault["thresholds"] == [
         {"expr": "http_reqs: count>0", "passed": True, "observed": fault["requests"]}
     ]
+    five_services = 5 * 4 / 3600 * 0.0416  # gateway, api-1, db-primary, db-replica-1, payments
+    assert fault["cost_usd"] == pytest.approx(five_services + fault["requests"] / 1e6, rel=1e-3)
     events = read_events(Path(data["journal"]))
     assert_rolled_back(events, "run.ended")
     kill = next(e for e in events if e["type"] == "step.applied")
     assert kill["data"]["scheduled_t"] == 3 and kill["t"] >= 3
     report = Path(data["report"]).read_text()
     assert "| fault | 4–8 s |" in report and "![latency and errors](load.png)" in report
+    assert "window fault (4 s," in report and "$0.000" in report
     assert (out / "load.png").stat().st_size > 0
     draft = Path(data["postmortem"]).read_text()
     assert "fault [4s, 8s): http_reqs: count>0" in draft

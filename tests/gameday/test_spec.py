@@ -42,6 +42,8 @@ def test_the_flagship_spec_parses_with_the_issue_contract() -> None:
     assert [(s.at_s, s.action, s.target) for s in spec.steps] == [(25, "kill", "db-replica-1")]
     assert spec.stop_when[0].over_s == 5 and spec.stop_when[0].threshold is not None
     assert "fault [27s, 60s): http_req_duration: p(95)<1000" in spec.hypothesis_text()[1]
+    assert spec.price is not None and spec.price.instances == 8  # every service of the sandbox
+    assert spec.price.cost(3600, 1_000_000) == pytest.approx(8 * 0.0416 + 1.0)
 
 
 def test_params_override_keys_by_dotted_path_and_kwargs() -> None:
@@ -104,6 +106,8 @@ def test_params_override_keys_by_dotted_path_and_kwargs() -> None:
         (base(title=None), ["title", "missing"]),
         (base(load={"users": 10, "rate": 5}), ["load", "one of them"]),
         (base(stop_when=["slo: burn_rate>14.4 over 1m"]), ["stop_when[0]", "no slo: section"]),
+        (base(price={"instances": 3}), ["price", "needs instance_hour"]),
+        (base(price={"instance_hour": "cheap"}), ["price.instance_hour", "must be a number"]),
     ],
     ids=lambda v: v[0] if isinstance(v, list) else None,
 )
@@ -163,6 +167,6 @@ def test_the_cli_refuses_a_bad_spec_with_exit_1_and_one_line(tmp_path: Path) -> 
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
         f"Error: {bad}: bogus is not a known key; use one of title, description, target, "
-        "sandbox, load, duration, windows, hypothesis, steps, stop_when, slo"
+        "sandbox, load, duration, windows, hypothesis, steps, stop_when, slo, price"
     ]
     assert not (tmp_path / "runs").exists()
