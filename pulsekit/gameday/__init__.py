@@ -14,6 +14,8 @@ from pulsekit.gameday.runner import run
 from pulsekit.gameday.spec import (
     GameDaySpec,
     LoadSpec,
+    PriceSpec,
+    SandboxSpec,
     SLOSpec,
     Step,
     StopCondition,
@@ -27,7 +29,9 @@ __all__ = [
     "GameDaySpec",
     "Journal",
     "LoadSpec",
+    "PriceSpec",
     "SLOSpec",
+    "SandboxSpec",
     "Step",
     "StopCondition",
     "Window",
