@@ -35,6 +35,7 @@ class Pipe:
         "drain_waiter",
         "dst",
         "enabled",
+        "eof",
         "loop",
         "p_buf",
         "p_conn",
@@ -67,6 +68,7 @@ class Pipe:
         self.enabled: dict[str, tuple[int, bool]] = {}  # toxic name -> (version, rolled on)
         self.state: dict[str, Any] = {}
         self.rx = self.tx = 0  # bytes in and out, folded into the proxy's totals on close
+        self.eof = False  # the source's EOF was seen (once: a resumed transport may report it again)
 
     # -- flow control -------------------------------------------------------------------
     def _src_flow(self) -> None:
@@ -105,6 +107,9 @@ class Pipe:
         self.kick()
 
     def feed_eof(self) -> None:
+        if self.eof:
+            return
+        self.eof = True
         if self.task is None and self.dst is not None and not self.proxy.chains[self.stream]:
             self.conn.eof_done(self)
             return

@@ -129,3 +129,44 @@ def test_analysis_plots(sample) -> None:
     for ax in (sample.anomalies().plot(index=1), sample.savings().plot(), sample.forecast().plot()):
         assert isinstance(ax, Axes)
         plt.close(ax.figure)
+
+
+def test_root_causes_are_ranked_by_impact(tmp_path) -> None:
+    """An anomaly with several causes lists them largest impact first, and root_causes=1 keeps
+    only the largest (the sample's anomalies each have a single cause, so they cannot show this)."""
+    import duckdb
+
+    import pulsekit.costs as pc
+    from pulsekit.costs.sample import generate
+
+    files = generate(tmp_path / "s", months=2)
+    spiked = tmp_path / "two_causes.parquet"
+    one_row = (
+        f"FROM read_parquet('{files.focus}') WHERE ResourceId = 'E2STOREFRONT00' "
+        "AND ChargePeriodStart = TIMESTAMP '2025-02-20' "
+        "AND x_UsageType = 'US-DataTransfer-Out-Bytes'"
+    )
+    con = duckdb.connect()
+    con.execute(
+        f"COPY (SELECT * FROM read_parquet('{files.focus}') "
+        f"UNION ALL SELECT * REPLACE (200.0 AS EffectiveCost, 'Spike-Small' AS x_UsageType) {one_row} "
+        f"UNION ALL SELECT * REPLACE (600.0 AS EffectiveCost, 'Spike-Large' AS x_UsageType) {one_row} "
+        f"UNION ALL SELECT * REPLACE (350.0 AS EffectiveCost, 'Spike-Middle' AS x_UsageType) {one_row}"
+        f") TO '{spiked}' (FORMAT parquet)"
+    )
+    con.close()
+    with pc.open(spiked, cache_dir=tmp_path / "c") as data:
+        (found,) = data.anomalies(by="resource").anomalies
+        assert [c.usage_type for c in found.root_causes] == [
+            "Spike-Large",
+            "Spike-Middle",
+            "Spike-Small",
+        ]
+        impacts = [c.impact for c in found.root_causes]
+        assert impacts == sorted(impacts, reverse=True)
+        assert impacts[0] == pytest.approx(600.0, abs=1.0)
+        (top,) = data.anomalies(by="resource", root_causes=1).anomalies
+        assert [c.usage_type for c in top.root_causes] == ["Spike-Large"]
+        assert data.anomalies(by="resource").to_cad()[0]["RootCauses"][0]["UsageType"] == (
+            "Spike-Large"
+        )
