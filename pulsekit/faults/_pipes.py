@@ -68,7 +68,9 @@ class Pipe:
         self.enabled: dict[str, tuple[int, bool]] = {}  # toxic name -> (version, rolled on)
         self.state: dict[str, Any] = {}
         self.rx = self.tx = 0  # bytes in and out, folded into the proxy's totals on close
-        self.eof = False  # the source's EOF was seen (once: a resumed transport may report it again)
+        self.eof = (
+            False  # the source's EOF was seen (once: a resumed transport may report it again)
+        )
 
     # -- flow control -------------------------------------------------------------------
     def _src_flow(self) -> None:
