@@ -204,3 +204,13 @@ def test_a_folder_of_exports_is_one_dataset(tmp_path: Path, cache: Path) -> None
         (folder / name).write_bytes(SLICE.read_bytes())
     with pc.open(folder, cache_dir=cache) as data:
         assert data.coverage()[2] == 2 * 259
+
+
+def test_one_connection_per_dataset_caches_parquet_metadata(sample) -> None:
+    """A dataset answers every query on its one DuckDB connection, with Parquet metadata cached."""
+    con = sample.con
+    sample.cost_by("service", "month")
+    sample.cost_by("region", "total")
+    assert sample.con is con
+    setting = con.execute("SELECT current_setting('parquet_metadata_cache')").fetchone()
+    assert setting is not None and setting[0] is True
