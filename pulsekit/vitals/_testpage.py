@@ -11,7 +11,8 @@ class ReferencePage:
 
     A ``content`` block of ``content_px`` height paints first; at ``shift_at_ms`` a banner of
     ``banner_px`` is inserted above it (one layout shift); at ``lcp_at_ms`` a large text block appears
-    below (the LCP element); clicking ``#buy`` busy-waits ``click_ms`` (INP and TBT). With
+    below, placed absolutely so that the banner never moves it whatever the order on a slow machine
+    (the LCP element); clicking ``#buy`` busy-waits ``click_ms`` (INP and TBT). With
     ``later_px`` > 0, a ``#later`` button as costly as ``#buy`` sits that far below the content, so
     reaching it needs a scroll. The page has a mobile viewport tag (width=device-width).
     """
@@ -38,7 +39,7 @@ class ReferencePage:
 body {{ margin: 0; font-family: sans-serif; }}
 #banner {{ height: 0; overflow: hidden; background: #fc0; }}
 #content {{ height: {self.content_px}px; background: #eee; overflow: hidden; }}
-#hero {{ font-size: 40px; margin: 0; }}
+#hero {{ font-size: 40px; margin: 0; position: absolute; top: {self.content_px + self.banner_px + 40}px; }}
 </style></head>
 <body>
 <div id="banner"></div>
