@@ -102,6 +102,11 @@ def test_savings_report(sample) -> None:
     assert set(idle["kind"]) == {"NAT gateway", "load balancer", "public IPv4 (idle)"}
     assert "nat-0stagingidle0001" in set(idle["resource"])
     assert (idle["kind"] == "public IPv4 (idle)").sum() == 4
+    # ranked lists: idle resources by what they cost, gp2 volumes by size (largest first)
+    ranked = {"idle resources": "saving", "gp2 -> gp3": "gb"}
+    for name, col in ranked.items():
+        values = parts[name].df[col].tolist()
+        assert len(values) > 1 and values == sorted(values, reverse=True), name
     assert 0.25 < report.untagged_share < 0.35
     text = report.summary()
     assert "prices: AWS us-east-1 list prices as of 2025-09" in text
