@@ -361,13 +361,19 @@ def main() -> None:
     parser.add_argument("--child", choices=("duckdb", "pandas"))
     parser.add_argument("--path")
     parser.add_argument("--query", choices=QUERIES)
+    parser.add_argument("--dir", default=str(DIR), help="where the generated Parquet file lives")
+    parser.add_argument(
+        "--only", help="comma-separated queries to run (default: all), e.g. cost_by_month"
+    )
     args = parser.parse_args()
     if args.child:
         fn = duckdb_side if args.child == "duckdb" else pandas_side
         print(json.dumps(fn(args.path, args.runs, (args.query,) if args.query else QUERIES)))
         return
-    DIR.mkdir(parents=True, exist_ok=True)
-    path = DIR / f"focus_{args.rows}.parquet"
+    folder = Path(args.dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"focus_{args.rows}.parquet"
+    queries = tuple(args.only.split(",")) if args.only else QUERIES
     if not path.exists():
         t0 = time.perf_counter()
         generate(path, args.rows)
@@ -379,7 +385,7 @@ def main() -> None:
     # machine load; each child's peak RSS is its own
     duck: dict[str, Any] = {"_rss_mb": 0.0, "_base_rss_mb": 0.0}
     pand: dict[str, Any] = {"_rss_mb": 0.0}
-    for q in QUERIES:
+    for q in queries:
         d, p = child("duckdb", path, args.runs, q), child("pandas", path, args.pandas_runs, q)
         duck[q], pand[q] = d[q], p[q]
         duck["_rss_mb"] = max(duck["_rss_mb"], d["_rss_mb"])
@@ -391,7 +397,7 @@ def main() -> None:
     )
     print("| query | pulsekit (DuckDB) s | pandas s | speed-up | rows out |")
     print("|---|---:|---:|---:|---:|")
-    for q in QUERIES:
+    for q in queries:
         d, p = duck[q]["median_s"], pand[q]["median_s"]
         print(f"| {q} | {d:.3f} | {p:.2f} | {p / d:.0f}x | {duck[q]['rows']} |")
     print(

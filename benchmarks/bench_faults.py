@@ -54,6 +54,55 @@ def serve_upstream(port: int) -> None:
     uvloop.run(main())
 
 
+# -- floor: the least a Python proxy can do (child process) --------------------------------
+class _Forward(asyncio.Protocol):
+    """One side of a bare uvloop forwarder: write what arrives to the other side, nothing else."""
+
+    def __init__(self, peer: Any = None) -> None:
+        self.peer = peer
+        self.early: list[bytes] = []
+
+    def connection_made(self, transport: Any) -> None:
+        self.transport = transport
+        if self.peer is None:  # the client side: connect upstream
+            asyncio.get_running_loop().create_task(self._connect())
+
+    async def _connect(self) -> None:
+        loop = asyncio.get_running_loop()
+        up, _ = await loop.create_connection(lambda: _Forward(self.transport), "127.0.0.1", _UP[0])
+        self.peer = up
+        for data in self.early:
+            up.write(data)
+
+    def data_received(self, data: bytes) -> None:
+        if self.peer is None:
+            self.early.append(data)
+        else:
+            self.peer.write(data)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.peer is not None:
+            self.peer.close()
+
+
+_UP = [0]
+
+
+def serve_forwarder(port: int, upstream: int) -> None:
+    """A 30-line forwarder with no API, no toxics and no bookkeeping: the floor for a Python proxy."""
+    import uvloop
+
+    _UP[0] = upstream
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(_Forward, "127.0.0.1", port, backlog=4096)
+        print("ready", flush=True)
+        await server.serve_forever()
+
+    uvloop.run(main())
+
+
 # -- client -------------------------------------------------------------------------------
 class _Client(asyncio.Protocol):
     def __init__(self) -> None:
@@ -181,9 +230,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement (median)")
     parser.add_argument("--soak", type=float, default=60.0, help="soak seconds for fd/RSS growth")
     parser.add_argument("--serve-upstream", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--serve-forwarder", type=int, nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_upstream:
         serve_upstream(args.serve_upstream)
+        return
+    if args.serve_forwarder:
+        serve_forwarder(*args.serve_forwarder)
         return
     import uvloop
 
@@ -192,6 +245,12 @@ def main() -> None:
         [sys.executable, __file__, "--serve-upstream", str(up_port)], stdout=subprocess.PIPE
     )
     assert upstream.stdout is not None and upstream.stdout.readline().strip() == b"ready"
+    fwd_port = _free_port()
+    forwarder = subprocess.Popen(
+        [sys.executable, __file__, "--serve-forwarder", str(fwd_port), str(up_port)],
+        stdout=subprocess.PIPE,
+    )
+    assert forwarder.stdout is not None and forwarder.stdout.readline().strip() == b"ready"
     proxy = subprocess.Popen(
         [sys.executable, "-m", "pulsekit.cli", "faults", "serve", "--port", str(api_port)],
         stderr=subprocess.DEVNULL,
@@ -221,9 +280,11 @@ def main() -> None:
         )
 
         ratios, directs, proxieds, cpu_proxy, cpu_up = [], [], [], [], []
+        floors: list[float] = []
         process, up_process = psutil.Process(proxy.pid), psutil.Process(upstream.pid)
         for _ in range(args.runs):
             d = run(throughput(up_port, 50, args.seconds))
+            floors.append(run(throughput(fwd_port, 50, args.seconds)) / d)
             before = (sum(process.cpu_times()[:2]), sum(up_process.cpu_times()[:2]))
             p = run(throughput(proxied, 50, args.seconds))
             requests = p * args.seconds
@@ -240,6 +301,15 @@ def main() -> None:
                 f"{statistics.median(proxieds):,.0f} rps proxied",
                 f"{ratio:.0%} of direct",
                 ">= 50%: " + ("PASS" if ratio >= 0.5 else "FAIL"),
+            )
+        )
+        floor = statistics.median(floors)
+        rows.append(
+            (
+                "floor: bare uvloop forwarder, 50 conns (same run)",
+                "no API, no toxics, no byte counts (30 lines, in this script)",
+                f"{floor:.0%} of direct; pulsekit {ratio / floor:.0%} of the floor",
+                "(context)",
             )
         )
         rows.append(
@@ -292,6 +362,8 @@ def main() -> None:
     finally:
         proxy.terminate()
         upstream.terminate()
+        forwarder.terminate()
+        forwarder.wait(10)
         proxy.wait(10)
         upstream.wait(10)
     print("| measure | figures | result | target |\n|---|---|---|---|")

@@ -1,7 +1,9 @@
 """The data path: a protocol pair per proxied connection; toxics run only on directions that have one.
 
-With no toxic, ``data_received`` writes straight into the other transport (no task, no queue, no copy).
-When a direction has toxics, its chunks go through a per-direction task that runs the toxic chain.
+With no toxic, ``data_received`` writes straight into the other transport (no task, no queue, no copy):
+``Pipe.direct`` holds that transport while the direction is a pure pass-through, and is cleared before
+any toxic, queued chunk or toxic task can need the slow path. When a direction has toxics, its chunks
+go through a per-direction task that runs the toxic chain.
 """
 
 from __future__ import annotations
@@ -32,9 +34,11 @@ class Pipe:
 
     __slots__ = (
         "conn",
+        "direct",
         "drain_waiter",
         "dst",
         "enabled",
+        "eof",
         "loop",
         "p_buf",
         "p_conn",
@@ -58,6 +62,7 @@ class Pipe:
         self.stream = stream
         self.src: asyncio.Transport | None = None
         self.dst: asyncio.Transport | None = None
+        self.direct: asyncio.Transport | None = None  # dst while a pure pass-through, else None
         self.queue: deque[tuple[float, bytes | None]] = deque()
         self.queued = 0
         self.task: asyncio.Task[None] | None = None
@@ -67,6 +72,9 @@ class Pipe:
         self.enabled: dict[str, tuple[int, bool]] = {}  # toxic name -> (version, rolled on)
         self.state: dict[str, Any] = {}
         self.rx = self.tx = 0  # bytes in and out, folded into the proxy's totals on close
+        self.eof = (
+            False  # the source's EOF was seen (once: a resumed transport may report it again)
+        )
 
     # -- flow control -------------------------------------------------------------------
     def _src_flow(self) -> None:
@@ -105,6 +113,10 @@ class Pipe:
         self.kick()
 
     def feed_eof(self) -> None:
+        if self.eof:
+            return
+        self.eof = True
+        self.direct = None
         if self.task is None and self.dst is not None and not self.proxy.chains[self.stream]:
             self.conn.eof_done(self)
             return
@@ -113,6 +125,7 @@ class Pipe:
 
     def kick(self) -> None:
         """Start the toxic task if needed, or wake it to re-read the toxic chain."""
+        self.direct = None  # the chain may have changed: no pass-through until re-checked
         if self.conn.closed or self.dst is None:
             return
         if self.task is None:
@@ -120,6 +133,20 @@ class Pipe:
                 self.task = self.loop.create_task(self._run())
         elif self.wake is not None and not self.wake.done():
             self.wake.set_result(None)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Open the pass-through when nothing but a plain copy is left to do in this direction."""
+        dst = self.dst
+        plain = (
+            self.task is None
+            and dst is not None
+            and not self.queue
+            and not self.eof
+            and not self.conn.closed
+            and not self.proxy.chains[self.stream]
+        )
+        self.direct = dst if plain else None
 
     # -- toxic task ---------------------------------------------------------------------
     def _sync(self, chain: list[Toxic]) -> None:
@@ -176,6 +203,7 @@ class Pipe:
                 self.task = None
             if self.queue and not self.conn.closed:
                 self.kick()
+            self.refresh()
 
     async def _through(self, chain: list[Toxic], i: int, arrived: float, data: bytes) -> None:
         while i < len(chain) and not self.enabled.get(chain[i].name, (0, False))[1]:
@@ -272,6 +300,7 @@ class Conn:
         proxy = self.proxy
         proxy.conns.discard(self)
         for pipe in (self.up, self.down):
+            pipe.direct = None
             proxy.received[pipe.stream] += pipe.rx
             proxy.sent[pipe.stream] += pipe.tx
             for state in pipe.state.values():
@@ -297,21 +326,31 @@ class Conn:
 class ClientSide(asyncio.Protocol):
     """The protocol of connections accepted on a proxy's listen address."""
 
-    __slots__ = ("conn", "proxy")
+    __slots__ = ("conn", "pipe", "proxy")
 
     def __init__(self, proxy: Proxy) -> None:
         self.proxy = proxy
         self.conn: Conn | None = None
+        self.pipe: Pipe | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         conn = Conn(self.proxy, transport)  # type: ignore[arg-type]
         self.conn = conn
+        self.pipe = conn.up
         self.proxy.conns.add(conn)
         conn.loop.create_task(conn.connect())
 
     def data_received(self, data: bytes) -> None:
-        assert self.conn is not None
-        self.conn.up.feed(data)
+        pipe = self.pipe
+        assert pipe is not None
+        direct = pipe.direct
+        if direct is not None:  # the hot path of a link without toxics: one copy, nothing else
+            direct.write(data)
+            n = len(data)
+            pipe.rx += n
+            pipe.tx += n
+            return
+        pipe.feed(data)
 
     def eof_received(self) -> bool:
         assert self.conn is not None
@@ -332,13 +371,22 @@ class ClientSide(asyncio.Protocol):
 
 
 class _UpstreamSide(asyncio.Protocol):
-    __slots__ = ("conn",)
+    __slots__ = ("conn", "pipe")
 
     def __init__(self, conn: Conn) -> None:
         self.conn = conn
+        self.pipe = conn.down
 
     def data_received(self, data: bytes) -> None:
-        self.conn.down.feed(data)
+        pipe = self.pipe
+        direct = pipe.direct
+        if direct is not None:  # as in ClientSide.data_received
+            direct.write(data)
+            n = len(data)
+            pipe.rx += n
+            pipe.tx += n
+            return
+        pipe.feed(data)
 
     def eof_received(self) -> bool:
         self.conn.down.feed_eof()

@@ -224,7 +224,8 @@ def _user_classes(cfg: dict[str, Any]) -> tuple[list[type], Any]:
     think = (float(cfg["think"][0]), float(cfg["think"][1]))
     seed = cfg.get("seed")
     seed = int(seed) + int(cfg.get("index", 0)) if seed is not None else int(time.time_ns())
-    return [_mixes.build(cfg["mix"], think=think, seed=seed)], shape
+    cls = _mixes.build(cfg["mix"], think=think, seed=seed, request=cfg.get("request"))
+    return [cls], shape
 
 
 def _scheduler_class(arrivals: Arrivals, vu_classes: list[type]) -> type:

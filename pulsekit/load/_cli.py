@@ -27,8 +27,18 @@ def load() -> None:
     help="k6 syntax, e.g. 'http_req_duration: p(95)<200' (repeatable; add ' abortOnFail').",
 )
 @click.option(
-    "--mix", type=click.Choice(["shopper", "vendor"]), default="shopper", show_default=True
+    "--mix",
+    type=click.Choice(["shopper", "vendor"]),
+    help="A sandbox task mix instead of the plain request (default for a sandbox: shopper).",
 )
+@click.option("--method", help="HTTP method of the plain request (default GET).")
+@click.option(
+    "--header",
+    "headers",
+    multiple=True,
+    help="Request header 'Name: value' (repeatable).",
+)
+@click.option("--body", help="Request body of the plain request, e.g. '{\"q\": 1}'.")
 @click.option("--locustfile", type=click.Path(dir_okay=False), help="Your own locustfile.")
 @click.option("--shape", type=click.Choice(["constant", "ramp", "step", "spike", "soak"]))
 @click.option("--allow", multiple=True, help="Allow a non-loopback host (repeatable).")
@@ -43,7 +53,10 @@ def run_command(
     duration: str,
     workers: int,
     thresholds: tuple[str, ...],
-    mix: str,
+    mix: str | None,
+    method: str | None,
+    headers: tuple[str, ...],
+    body: str | None,
     locustfile: str | None,
     shape: str | None,
     allow: tuple[str, ...],
@@ -52,6 +65,10 @@ def run_command(
     json_file: str | None,
 ) -> None:
     """Load URL with --users N (closed) or --rate RPS (open) for --duration.
+
+    URL gets a plain GET of exactly that URL, as with k6, hey, wrk and vegeta (--method, --header,
+    --body to vary it). A pulsekit sandbox's URL (it answers GET /_pulsekit/sandbox) gets the
+    shopper mix instead; --mix picks a mix anywhere, --locustfile your own user classes.
 
     Exit code 0 when every threshold held, 99 when one failed (as k6), 130 after Ctrl-C (the
     partial result is still printed and written).
@@ -69,6 +86,9 @@ def run_command(
         workers=workers,
         thresholds=list(thresholds),
         mix=mix,
+        method=method,
+        headers=list(headers) if headers else None,
+        body=body,
         locustfile=locustfile,
         shape=shape,
         allow=list(allow),

@@ -9,11 +9,31 @@ MIXES = ("shopper", "vendor")
 _WORDS = ("lamp", "chair", "mug", "desk", "rug", "kettle", "shelf", "vase", "clock", "sofa")
 
 
-def build(name: str, *, think: tuple[float, float], seed: int) -> type[Any]:
-    """The FastHttpUser class of mix ``name`` (imports locust: call only in a Locust process)."""
+def build(
+    name: str, *, think: tuple[float, float], seed: int, request: dict[str, Any] | None = None
+) -> type[Any]:
+    """The FastHttpUser class of mix ``name`` (imports locust: call only in a Locust process).
+
+    ``name="request"`` repeats the one plain request described by ``request`` (see ``_request``).
+    """
     from locust import FastHttpUser, between, task
 
     rng = random.Random(seed)
+    if name == "request" and request is not None:
+        method, url, label = request["method"], request["url"], request["name"]
+        headers = {str(k): str(v) for k, v in request["headers"]}
+        body = request["body"]
+
+        class RequestUser(FastHttpUser):
+            """Send the same request of the exact URL, as k6, hey, wrk and vegeta do by default."""
+
+            wait_time = between(*think)
+
+            @task
+            def plain(self) -> None:
+                self.client.request(method, url, name=label, headers=headers, data=body)
+
+        return RequestUser
 
     class _ShopUser(FastHttpUser):
         abstract = True

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from pulsekit._util import check_host_allowed, parse_duration
 from pulsekit.errors import ConfigError, LoadError
+from pulsekit.load import _request
 from pulsekit.load import shapes as _shapes
 from pulsekit.load._mixes import MIXES
 from pulsekit.load.result import TIMELINE_COLUMNS, LoadResult
@@ -34,8 +35,11 @@ def run(
     duration: str | float = "30s",
     user_class: type | str | None = None,
     locustfile: str | os.PathLike[str] | None = None,
-    mix: str = "shopper",
-    think_time: tuple[float, float] = (0.5, 1.5),
+    mix: str | None = None,
+    method: str | None = None,
+    headers: Mapping[str, str] | Iterable[str] | None = None,
+    body: str | bytes | None = None,
+    think_time: tuple[float, float] | None = None,
     shape: str | type | None = None,
     stages: Sequence[Any] | None = None,
     workers: int = 0,
@@ -48,6 +52,11 @@ def run(
     monitor: Callable[[Any], str | None] | None = None,
 ) -> LoadResult:
     """Put load on ``url`` with Locust (in child processes) and measure it honestly.
+
+    What is sent: a plain ``GET`` of that exact URL, as k6, hey, wrk and vegeta do (``method=``,
+    ``headers=``, ``body=`` vary it; no think time unless ``think_time=``). A sandbox (``run(shop,
+    ...)``, or its root URL, recognised by ``GET /_pulsekit/sandbox``) gets the ``shopper`` mix
+    instead; ``mix="shopper"|"vendor"`` picks a mix anywhere, ``locustfile=``/``user_class=`` your own.
 
     Closed model: ``users=N`` Locust users with think time. Open model: ``rate=RPS`` arrivals a
     second whether or not earlier requests finished; latency counts from each intended start.
@@ -63,7 +72,7 @@ def run(
     >>> result = run(shop.url, rate=50, duration="10s", thresholds=["http_req_duration: p(95)<200"])
     >>> result.passed, result.latency_ms["p99"]
     """
-    url = _target_url(url)
+    target_obj, url = url, _target_url(url)
     model, target = _model(users, rate)
     seconds = parse_duration(duration, field="duration")
     if not 0 < seconds <= MAX_DURATION_S:
@@ -76,8 +85,17 @@ def run(
     checks = parse_thresholds(thresholds)
     plan_calls = _schedule(schedule, seconds)
     source = _source(user_class, locustfile, mix, think_time)
+    custom = "mix" not in source
+    _request.validate(url, mix=mix, custom=custom, method=method, headers=headers, body=body)
     check_host_allowed(url, allow=allow, what="load target")
     _check_reachable(url)
+    if not custom and mix is None:
+        what = _request.choose(target_obj, url, method=method, headers=headers, body=body)
+        if isinstance(what, _request.PlainRequest):
+            think = [0.0, 0.0] if think_time is None else source["think"]
+            source = {"mix": "request", "request": what.to_config(), "think": think}
+        else:
+            source["mix"] = what
 
     peak = _shapes.peak(plan)
     if max_in_flight is None:
@@ -164,7 +182,7 @@ def _import_path(obj: Any, field: str) -> str:
     return f"{module}:{qualname}"
 
 
-def _source(user_class: Any, locustfile: Any, mix: str, think: Any) -> dict[str, Any]:
+def _source(user_class: Any, locustfile: Any, mix: str | None, think: Any) -> dict[str, Any]:
     if user_class is not None and locustfile is not None:
         raise ConfigError("pass user_class= or locustfile=, not both")
     if locustfile is not None:
@@ -174,8 +192,12 @@ def _source(user_class: Any, locustfile: Any, mix: str, think: Any) -> dict[str,
         return {"locustfile": str(path.resolve())}
     if user_class is not None:
         return {"user_class": _import_path(user_class, "user_class")}
-    if mix not in MIXES:
+    if mix is not None and mix not in MIXES:
         raise ConfigError(f"mix={mix!r} is unknown; use one of {', '.join(MIXES)}")
+    return {"mix": mix, "think": _think((0.5, 1.5) if think is None else think)}
+
+
+def _think(think: Any) -> list[float]:
     ok = (
         isinstance(think, Sequence)
         and len(think) == 2
@@ -184,7 +206,7 @@ def _source(user_class: Any, locustfile: Any, mix: str, think: Any) -> dict[str,
     )
     if not ok:
         raise ConfigError(f"think_time={think!r} must be (min_s, max_s) with 0 <= min <= max")
-    return {"mix": mix, "think": [float(think[0]), float(think[1])]}
+    return [float(think[0]), float(think[1])]
 
 
 def _schedule(schedule: Any, seconds: float) -> list[tuple[float, Callable[[], object]]]:

@@ -158,6 +158,11 @@ async def slow_hero(request: web.Request) -> web.Response:
     )
 
 
+async def identify(request: web.Request) -> web.Response:
+    """Say "this is a pulsekit sandbox gateway", so load runs give its URL the shop's task mixes."""
+    return web.json_response({"pulsekit": "sandbox", "role": "gateway"})
+
+
 def build(config: dict[str, Any]) -> tuple[web.Application, Callable[[], Any] | None]:
     app = _http.make_app()
     upstreams = {
@@ -169,6 +174,8 @@ def build(config: dict[str, Any]) -> tuple[web.Application, Callable[[], Any] | 
     app[BALANCER_KEY] = balancer
     _pages.add_routes(app, balancer_call)
     app.router.add_get("/static/slow/hero.svg", slow_hero)
+    # how `pulsekit load run URL` knows a sandbox
+    app.router.add_get("/_pulsekit/sandbox", identify)
     # one route per api endpoint, so the gateway's metrics carry the route template
     for path in ("/api/search", "/api/products/{id}", "/api/vendors/{id}/dashboard"):
         app.router.add_get(path, forward)

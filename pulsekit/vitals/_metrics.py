@@ -9,6 +9,7 @@ _CLS_GAP_MS = 1000.0  # a shift joins the current session window if < 1 s after 
 _CLS_CAP_MS = 5000.0  # ... and < 5 s after the window's first shift
 _INP_KEEP = 10  # web-vitals keeps the 10 longest interactions
 _BLOCKING_MS = 50.0
+_RECENT_INPUT_MS = 500.0  # Chromium's hadRecentInput window
 
 
 def ttfb(nav: Mapping[str, Any] | None) -> float | None:
@@ -45,12 +46,28 @@ def lcp(
     return max(float(best["t"]) - activation, 0.0), best.get("el")
 
 
-def cls(shifts: Sequence[Mapping[str, Any]]) -> float:
+def after_input(shift: Mapping[str, Any], inputs: Sequence[float] | None) -> bool:
+    """Whether a shift follows real input, so CLS leaves it out.
+
+    ``inputs`` are the times of trusted pointerdown/keydown/... events. Chromium's mobile emulation
+    also sets ``hadRecentInput`` on shifts in the first ~500 ms after navigation when nothing was
+    input (Lighthouse counts those too); with ``inputs`` known, only a flagged shift that has an
+    input in the 500 ms before it is left out. ``inputs=None`` trusts the flag alone.
+    """
+    if not shift.get("input"):
+        return False
+    if inputs is None:
+        return True
+    t = float(shift["t"])
+    return any(t - _RECENT_INPUT_MS <= float(i) <= t for i in inputs)
+
+
+def cls(shifts: Sequence[Mapping[str, Any]], inputs: Sequence[float] | None = None) -> float:
     """Largest session-window sum of layout shifts not caused by recent input (0 when none)."""
     worst = current = 0.0
     first = last = None
     for s in sorted(shifts, key=lambda s: float(s["t"])):
-        if s.get("input"):
+        if after_input(s, inputs):
             continue
         t = float(s["t"])
         if (
@@ -112,7 +129,7 @@ def compute(raw: Mapping[str, Any], *, interactions: int) -> dict[str, Any]:
     lcp_value, element = lcp(raw.get("lcp", ()), activation, final_at)
     return {
         "LCP": lcp_value,
-        "CLS": cls(raw.get("shifts", ())),
+        "CLS": cls(raw.get("shifts", ()), raw.get("inputs")),
         "INP": inp(
             raw.get("events", ()), interactions=interactions, count=raw.get("interactionCount")
         ),

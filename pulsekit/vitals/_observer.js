@@ -5,7 +5,7 @@
   const pk = {
     lcp: [], shifts: [], events: [], longtasks: [], paints: [],
     firstHidden: document.visibilityState === 'hidden' ? 0 : null,
-    inputAt: null, last: 0, observers: [],
+    inputAt: null, inputs: [], last: 0, observers: [],
   };
   window.__pk = pk;
   const touch = () => { pk.last = performance.now(); };
@@ -51,6 +51,12 @@
   pk.flush = () => {
     for (const [po, handle] of pk.observers) { try { handle(po.takeRecords()); } catch (e) { /* ignore */ } }
   };
+  // Trusted discrete inputs (what makes Chromium set hadRecentInput on a shift). Mobile emulation also
+  // flags shifts of the first ~500 ms after navigation, with no input at all: Python tells them apart.
+  for (const type of ['pointerdown', 'mousedown', 'touchstart', 'keydown']) {
+    addEventListener(type, (e) => { if (e.isTrusted) pk.inputs.push(performance.now()); },
+      { capture: true, passive: true });
+  }
   // LCP is final on the first input (web-vitals stops listening on keydown/click) or when hidden.
   for (const type of ['keydown', 'click']) {
     addEventListener(type, () => { if (pk.inputAt === null) pk.inputAt = performance.now(); },
@@ -79,7 +85,7 @@
     const nav = performance.getEntriesByType('navigation')[0];
     return {
       lcp: pk.lcp, shifts: pk.shifts, events: pk.events, longtasks: pk.longtasks, paints: pk.paints,
-      firstHidden: pk.firstHidden, inputAt: pk.inputAt,
+      firstHidden: pk.firstHidden, inputAt: pk.inputAt, inputs: pk.inputs,
       interactionCount: typeof performance.interactionCount === 'number' ? performance.interactionCount : null,
       nav: nav ? {
         responseStart: nav.responseStart, activationStart: nav.activationStart || 0,

@@ -11,7 +11,10 @@ class ReferencePage:
 
     A ``content`` block of ``content_px`` height paints first; at ``shift_at_ms`` a banner of
     ``banner_px`` is inserted above it (one layout shift); at ``lcp_at_ms`` a large text block appears
-    below (the LCP element); clicking ``#buy`` busy-waits ``click_ms`` (INP and TBT).
+    below, placed absolutely so that the banner never moves it whatever the order on a slow machine
+    (the LCP element); clicking ``#buy`` busy-waits ``click_ms`` (INP and TBT). With
+    ``later_px`` > 0, a ``#later`` button as costly as ``#buy`` sits that far below the content, so
+    reaching it needs a scroll. The page has a mobile viewport tag (width=device-width).
     """
 
     lcp_at_ms: int = 1200
@@ -19,6 +22,7 @@ class ReferencePage:
     content_px: int = 300
     banner_px: int = 100
     click_ms: int = 150
+    later_px: int = 0
 
     def expected_cls(self, width: int = 1350, height: int = 940) -> float:
         """Layout-shift score of the banner: impact fraction x distance fraction (viewport W x H)."""
@@ -30,15 +34,17 @@ class ReferencePage:
         """The page as HTML text (timers are relative to navigation start, not to script start)."""
         return f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>pulsekit reference page</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
 body {{ margin: 0; font-family: sans-serif; }}
 #banner {{ height: 0; overflow: hidden; background: #fc0; }}
 #content {{ height: {self.content_px}px; background: #eee; overflow: hidden; }}
-#hero {{ font-size: 40px; margin: 0; }}
+#hero {{ font-size: 40px; margin: 0; position: absolute; top: {self.content_px + self.banner_px + 40}px; }}
 </style></head>
 <body>
 <div id="banner"></div>
 <div id="content"><h1>Reference page</h1><button id="buy">Buy</button></div>
+{self._later()}
 <script>
 function at(ms, fn) {{ setTimeout(fn, Math.max(0, ms - performance.now())); }}
 function painted() {{
@@ -61,10 +67,17 @@ at({self.lcp_at_ms}, function () {{
   p.textContent = 'The largest contentful paint of this page appears at a known time. '.repeat(3);
   document.body.appendChild(p);
 }});
-document.getElementById('buy').addEventListener('click', function () {{
-  var t = performance.now();
-  while (performance.now() - t < {self.click_ms}) {{}}
+document.querySelectorAll('#buy, #later').forEach(function (button) {{
+  button.addEventListener('click', function () {{
+    var t = performance.now();
+    while (performance.now() - t < {self.click_ms}) {{}}
+  }});
 }});
 </script>
 </body></html>
 """
+
+    def _later(self) -> str:
+        if self.later_px <= 0:
+            return ""
+        return f'<div style="height: {self.later_px}px"></div><button id="later">Later</button>'

@@ -71,8 +71,11 @@ async def _settle(page: Any, inflight: dict[str, int], quiet_s: float, max_s: fl
     return False
 
 
-async def _interact(page: Any, action: Interaction) -> str | None:
-    """Play one interaction and wait for its Event Timing entry; returns a warning or None."""
+async def _interact(page: Any, action: Interaction, *, touch: bool = False) -> str | None:
+    """Play one interaction and wait for its Event Timing entry; returns a warning or None.
+
+    With ``touch`` (the mobile profile) a click is a tap, as on a phone.
+    """
     from playwright.async_api import Error as PlaywrightError
 
     since = await page.evaluate("() => performance.now()")
@@ -82,7 +85,9 @@ async def _interact(page: Any, action: Interaction) -> str | None:
             "check the CSS selector"
         )
     try:
-        if action.action == "click":
+        if action.action == "click" and touch:
+            await page.locator(action.selector).first.tap(timeout=5000)
+        elif action.action == "click":
             await page.locator(action.selector).first.click(timeout=5000)
         elif action.action == "type":
             await page.locator(action.selector).first.press_sequentially(action.text, timeout=5000)
@@ -138,8 +143,10 @@ async def _measure(
     context = await browser.new_context(
         viewport={"width": profile.width, "height": profile.height},
         device_scale_factor=profile.device_scale_factor,
-        # no is_mobile: Chromium's touch emulation marks layout shifts as "after input" and drops
-        # Event Timing entries of scripted clicks, which would hide CLS and INP.
+        # a phone: mobile viewport (meta viewport honoured) and touch; the early shifts this marks
+        # "after input" are told apart from real input in _metrics.after_input
+        is_mobile=profile.mobile,
+        has_touch=profile.mobile,
         user_agent=_MOBILE_UA if profile.mobile else None,
     )
     try:
@@ -187,7 +194,7 @@ async def _measure(
                 "after load; it was measured at that point"
             )
         for action in interactions:
-            warning = await _interact(page, action)
+            warning = await _interact(page, action, touch=profile.mobile)
             if warning:
                 warnings.append(warning)
         await page.evaluate(_NUDGE)

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 DATA = Path(__file__).parent / "data"
-REPO = Path(__file__).resolve().parents[2]
-SHARED_SAMPLE = REPO.parent / "shared" / "data" / "focus-sample-1.0" / "focus_sample.csv"
+FULL_EXPORT = DATA / "focus-1.0" / "focus_sample.csv.gz"
 
 
 @pytest.fixture(scope="module")

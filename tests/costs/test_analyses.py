@@ -102,6 +102,11 @@ def test_savings_report(sample) -> None:
     assert set(idle["kind"]) == {"NAT gateway", "load balancer", "public IPv4 (idle)"}
     assert "nat-0stagingidle0001" in set(idle["resource"])
     assert (idle["kind"] == "public IPv4 (idle)").sum() == 4
+    # ranked lists: idle resources by what they cost, gp2 volumes by size (largest first)
+    ranked = {"idle resources": "saving", "gp2 -> gp3": "gb"}
+    for name, col in ranked.items():
+        values = parts[name].df[col].tolist()
+        assert len(values) > 1 and values == sorted(values, reverse=True), name
     assert 0.25 < report.untagged_share < 0.35
     text = report.summary()
     assert "prices: AWS us-east-1 list prices as of 2025-09" in text
@@ -129,3 +134,44 @@ def test_analysis_plots(sample) -> None:
     for ax in (sample.anomalies().plot(index=1), sample.savings().plot(), sample.forecast().plot()):
         assert isinstance(ax, Axes)
         plt.close(ax.figure)
+
+
+def test_root_causes_are_ranked_by_impact(tmp_path) -> None:
+    """An anomaly with several causes lists them largest impact first, and root_causes=1 keeps
+    only the largest (the sample's anomalies each have a single cause, so they cannot show this)."""
+    import duckdb
+
+    import pulsekit.costs as pc
+    from pulsekit.costs.sample import generate
+
+    files = generate(tmp_path / "s", months=2)
+    spiked = tmp_path / "two_causes.parquet"
+    one_row = (
+        f"FROM read_parquet('{files.focus}') WHERE ResourceId = 'E2STOREFRONT00' "
+        "AND ChargePeriodStart = TIMESTAMP '2025-02-20' "
+        "AND x_UsageType = 'US-DataTransfer-Out-Bytes'"
+    )
+    con = duckdb.connect()
+    con.execute(
+        f"COPY (SELECT * FROM read_parquet('{files.focus}') "
+        f"UNION ALL SELECT * REPLACE (200.0 AS EffectiveCost, 'Spike-Small' AS x_UsageType) {one_row} "
+        f"UNION ALL SELECT * REPLACE (600.0 AS EffectiveCost, 'Spike-Large' AS x_UsageType) {one_row} "
+        f"UNION ALL SELECT * REPLACE (350.0 AS EffectiveCost, 'Spike-Middle' AS x_UsageType) {one_row}"
+        f") TO '{spiked}' (FORMAT parquet)"
+    )
+    con.close()
+    with pc.open(spiked, cache_dir=tmp_path / "c") as data:
+        (found,) = data.anomalies(by="resource").anomalies
+        assert [c.usage_type for c in found.root_causes] == [
+            "Spike-Large",
+            "Spike-Middle",
+            "Spike-Small",
+        ]
+        impacts = [c.impact for c in found.root_causes]
+        assert impacts == sorted(impacts, reverse=True)
+        assert impacts[0] == pytest.approx(600.0, abs=1.0)
+        (top,) = data.anomalies(by="resource", root_causes=1).anomalies
+        assert [c.usage_type for c in top.root_causes] == ["Spike-Large"]
+        assert data.anomalies(by="resource").to_cad()[0]["RootCauses"][0]["UsageType"] == (
+            "Spike-Large"
+        )

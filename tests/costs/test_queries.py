@@ -35,6 +35,12 @@ def test_top_and_tag_dimensions(sample) -> None:
     """top= folds small services into (other); tag:team matches the messy 'Team' key too."""
     top = sample.cost_by("service", "total", top=3).df
     assert list(top["service"])[-1] == "(other)" and len(top) == 4
+    every = sample.cost_by("service", "total").df.set_index("service")["EffectiveCost"]
+    largest = every.sort_values(ascending=False)
+    # the three kept are the three largest, and (other) is exactly the rest
+    assert set(top["service"][:3]) == set(largest.index[:3])
+    other = top.set_index("service").loc["(other)", "EffectiveCost"]
+    assert other == pytest.approx(largest.iloc[3:].sum())
     teams = set(sample.cost_by("tag:team", "total").df["tag:team"])
     assert {"catalog", "storefront", "discovery", "(none)"} <= teams
 
@@ -64,6 +70,8 @@ def test_top_movers_month_over_month(sample) -> None:
     assert movers.meta == {"month": "2025-11", "previous": "2025-10"}
     assert df["service"][0] == "Amazon Elastic Compute Cloud"
     assert (df["change"] == df["current"] - df["previous"]).all()
+    moves = df["change"].abs().tolist()
+    assert moves == sorted(moves, reverse=True)  # largest move first, whatever its sign
 
 
 def test_egress_breakdown_classes(sample) -> None:

@@ -11,7 +11,7 @@ import pytest
 import pulsekit.costs as pc
 from pulsekit.costs._schema import MANDATORY
 from pulsekit.errors import CostError, SchemaError
-from tests.costs.conftest import DATA, SHARED_SAMPLE
+from tests.costs.conftest import DATA, FULL_EXPORT
 
 SLICE = DATA / "focus_1_0_slice.csv"
 
@@ -51,9 +51,8 @@ def test_real_focus_1_0_slice_loads_with_its_quirks(cache: Path) -> None:
 
 
 def test_full_shared_export_loads(cache: Path) -> None:
-    """The whole 1,000-row real export beside the checkout loads and keeps its totals."""
-    assert SHARED_SAMPLE.exists(), f"expected the shared FOCUS sample at {SHARED_SAMPLE}"
-    with pc.open(SHARED_SAMPLE, cache_dir=cache) as data:
+    """The whole 1,000-row real export shipped in tests/costs/data loads and keeps its totals."""
+    with pc.open(FULL_EXPORT, cache_dir=cache) as data:
         assert data.coverage()[2] == 1000
         billed = data.cost_by("provider", "total", metric="BilledCost").df
         assert set(billed["provider"]) == {"AWS", "Microsoft", "Oracle"}
@@ -205,3 +204,13 @@ def test_a_folder_of_exports_is_one_dataset(tmp_path: Path, cache: Path) -> None
         (folder / name).write_bytes(SLICE.read_bytes())
     with pc.open(folder, cache_dir=cache) as data:
         assert data.coverage()[2] == 2 * 259
+
+
+def test_one_connection_per_dataset_caches_parquet_metadata(sample) -> None:
+    """A dataset answers every query on its one DuckDB connection, with Parquet metadata cached."""
+    con = sample.con
+    sample.cost_by("service", "month")
+    sample.cost_by("region", "total")
+    assert sample.con is con
+    setting = con.execute("SELECT current_setting('parquet_metadata_cache')").fetchone()
+    assert setting is not None and setting[0] is True

@@ -89,3 +89,42 @@ def test_connect_accepts_objects_with_proxy_url(fault_proxy) -> None:
     """faults.connect() takes a URL or any object with proxy_url (a Sandbox) or url (a FaultProxy)."""
     assert faults.connect(fault_proxy).url == fault_proxy.url
     assert faults.connect(fault_proxy.url).status()["halted"] is False
+
+
+@pytest.mark.parametrize(
+    ("call", "toxic", "expected"),
+    [
+        (
+            lambda f: f.packet_loss("web", rate=0.3, correlation=0.2),
+            "packet_loss_downstream",
+            {"attributes": {"loss_rate": 0.3, "correlation": 0.2}, "toxicity": 1.0},
+        ),
+        (
+            lambda f: f.http_errors("web", status=502, rate=0.25),
+            "status_code_downstream",
+            {"attributes": {"status_code": 502}, "toxicity": 0.25},
+        ),
+        (
+            lambda f: f.latency("web", ms=120, jitter_ms=30),
+            "latency_downstream",
+            {"attributes": {"latency": 120, "jitter": 30}, "toxicity": 1.0},
+        ),
+        (
+            lambda f: f.bandwidth("web", kbps=64),
+            "bandwidth_downstream",
+            {"attributes": {"rate": 64}, "toxicity": 1.0},
+        ),
+    ],
+)
+def test_shortcuts_pass_their_numbers_through_exactly(
+    api, link, fault_proxy, call, toxic, expected
+) -> None:
+    """Each shortcut's rate, probability or size reaches the proxy unchanged (not just 0 or 1)."""
+    fault = call(Faults(fault_proxy.url))
+    try:
+        body = api("GET", f"/proxies/web/toxics/{toxic}")[1]
+        got = {k: v for k, v in body["attributes"].items() if k in expected["attributes"]}
+        assert got == expected["attributes"]
+        assert body["toxicity"] == pytest.approx(expected["toxicity"])
+    finally:
+        fault.remove()

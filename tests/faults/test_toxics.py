@@ -144,6 +144,52 @@ def test_packet_loss_of_one_drops_everything(api, echo_link) -> None:
             sock.recv(10)
 
 
+def _delivered(port: int, connections: int) -> int:
+    """How many of ``connections`` one-byte echoes come back (each connection one chunk each way)."""
+    got = 0
+    for _ in range(connections):
+        with _connect(port) as sock:
+            sock.sendall(b"x")
+            sock.shutdown(socket.SHUT_WR)
+            got += _recv_until_eof(sock) == b"x"
+    return got
+
+
+def test_half_closed_connections_keep_their_reply(echo_link) -> None:
+    """A client that sends and half-closes at once (nc -N, HTTP/1.0) gets every reply back: the
+    EOF is forwarded once, even when the client transport reports it again after resuming."""
+    assert _delivered(echo_link[1], 100) == 100
+
+
+@pytest.mark.parametrize("rate", [0.25, 0.6])
+def test_packet_loss_drops_about_its_rate(api, echo_link, rate: float) -> None:
+    """packet_loss drops each chunk with probability loss_rate: 400 one-chunk echoes lose
+    rate x 400 of them, within five standard deviations (a halved or doubled rate falls outside)."""
+    api("POST", "/proxies/echo/toxics", {"type": "packet_loss", "attributes": {"loss_rate": rate}})
+    n = 400
+    lost = n - _delivered(echo_link[1], n)
+    spread = 5 * (n * rate * (1 - rate)) ** 0.5
+    assert abs(lost - rate * n) <= spread, (lost, rate * n)
+
+
+def test_packet_loss_correlation_one_repeats_the_first_decision(api, echo_link) -> None:
+    """With correlation 1 every chunk of a connection shares the first chunk's fate."""
+    attrs = {"loss_rate": 0.5, "correlation": 1.0}
+    api("POST", "/proxies/echo/toxics", {"type": "packet_loss", "attributes": attrs})
+    outcomes = set()
+    for _ in range(40):
+        with _connect(echo_link[1], timeout=0.3) as sock:
+            got = []
+            for _ in range(5):
+                sock.sendall(b"y")
+                try:
+                    got.append(sock.recv(10) == b"y")
+                except TimeoutError:
+                    got.append(False)
+            outcomes.add(tuple(got))
+    assert outcomes <= {(True,) * 5, (False,) * 5}
+
+
 def test_upstream_stream_toxic_acts_on_requests(api, echo_link) -> None:
     """A toxic on the upstream stream acts on client-to-server bytes (here: all dropped)."""
     api(
@@ -187,19 +233,22 @@ def test_status_code_replaces_status_and_body(api, link) -> None:
 
 
 def test_http_toxicity_is_rolled_per_response(api, link) -> None:
-    """HTTP toxics roll toxicity per response, so one keep-alive connection sees both outcomes."""
+    """HTTP toxics roll toxicity per response: one keep-alive connection sees both outcomes, in
+    the proportion the toxicity says."""
     api("POST", "/proxies/web/toxics", {"type": "status_code", "toxicity": 0.5})
     conn = http.client.HTTPConnection("127.0.0.1", link[1], timeout=10)
-    statuses = set()
+    statuses = []
     try:
-        for _ in range(30):
+        for _ in range(200):
             conn.request("GET", "/")
             response = conn.getresponse()
             response.read()
-            statuses.add(response.status)
+            statuses.append(response.status)
     finally:
         conn.close()
-    assert statuses == {200, 500}
+    assert set(statuses) == {200, 500}
+    # about half of them (five standard deviations: a halved or doubled toxicity falls outside)
+    assert abs(statuses.count(500) - 100) <= 5 * (200 * 0.25) ** 0.5
 
 
 def test_header_toxic_sets_request_and_response_headers(api, link) -> None:

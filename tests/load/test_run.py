@@ -26,6 +26,7 @@ def test_closed_model_mix_timeline_and_verdict(target: Target) -> None:
         target.url,
         users=3,
         duration="2s",
+        mix="shopper",
         seed=7,
         think_time=(0.05, 0.1),
         progress=False,

@@ -15,6 +15,7 @@ import pytest
 from pulsekit.vitals._testpage import ReferencePage
 
 PAGE = ReferencePage()
+TALL = ReferencePage(later_px=2000)  # #later needs a scroll to reach
 
 
 @dataclass
@@ -44,6 +45,8 @@ def _handler(release: threading.Event) -> type[http.server.BaseHTTPRequestHandle
             path = self.path.split("?")[0]
             if path == "/":
                 self._send(200, "text/html; charset=utf-8", PAGE.html())
+            elif path == "/tall":
+                self._send(200, "text/html; charset=utf-8", TALL.html())
             elif path == "/plain":
                 self._send(200, "text/html", "<!doctype html><h1>Plain page</h1>")
             elif path == "/busy":

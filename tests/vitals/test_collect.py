@@ -65,6 +65,29 @@ def test_mobile_profile_throttles_and_flags_ttfb(chromium: str, pages: PageServe
     assert "excludes the emulated 562.5 ms" in res.summary()
 
 
+def test_mobile_profile_taps_and_reports_cls_and_inp(chromium: str, pages: PageServer) -> None:
+    """The mobile profile is a phone (412 px mobile viewport, touch): the banner's shift scores as
+    designed for 412x823 and a tap on the busy button gives INP, in the same throttled run."""
+    res = collect(
+        pages.url + "/", runs=1, profile="mobile", interactions=["#buy"], chromium=chromium
+    )
+    (run,) = res.runs
+    assert run.cls == pytest.approx(PAGE.expected_cls(412, 823), abs=0.002)
+    assert run.inp is not None and run.inp >= PAGE.click_ms
+    assert run.warnings == ()
+
+
+@pytest.mark.parametrize("profile", ["mobile", "none"])
+def test_inp_for_a_click_after_a_scroll(chromium: str, pages: PageServer, profile: str) -> None:
+    """A target below the fold is scrolled to and clicked (tapped on mobile): INP is reported."""
+    res = collect(
+        pages.url + "/tall", runs=1, profile=profile, interactions=["#later"], chromium=chromium
+    )
+    (run,) = res.runs
+    assert run.inp is not None and run.inp >= PAGE.click_ms
+    assert not any("scroll" in w for w in run.warnings)
+
+
 def test_pages_in_parallel_contexts(chromium: str, pages: PageServer) -> None:
     """Several pages measured with parallel contexts come back one result per URL, in order."""
     urls = [pages.url + "/plain", pages.url + "/plain?b"]

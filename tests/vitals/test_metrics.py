@@ -30,6 +30,19 @@ def test_cls_ignores_shifts_after_input_and_is_zero_without_shifts() -> None:
     assert _metrics.cls([]) == 0.0
 
 
+def test_flagged_shifts_count_unless_real_input_preceded_them() -> None:
+    """Mobile emulation flags early shifts as "after input" with no input: with the page's input
+    times known, a flagged shift is left out only when an input came in the 500 ms before it."""
+    early = shift(300, 0.05, input=True)  # flagged by the emulation, nothing was input
+    tapped = shift(2300, 0.4, input=True)  # 100 ms after a real tap at 2200
+    assert _metrics.cls([early, tapped], inputs=[2200.0]) == pytest.approx(0.05)
+    assert _metrics.cls([early, tapped], inputs=[]) == pytest.approx(0.4)  # not in one window
+    assert _metrics.cls([early, tapped], inputs=None) == 0.0  # no input times: trust the flag
+    assert _metrics.after_input(shift(2800, 0.1, input=True), [2200.0]) is False  # 600 ms later
+    assert _metrics.after_input(shift(2100, 0.1, input=True), [2200.0]) is False  # before it
+    assert _metrics.after_input(shift(2300, 0.1), [2200.0]) is False  # not flagged at all
+
+
 def test_lcp_is_the_last_candidate_before_input() -> None:
     """Candidates rendered after the first input are ignored (LCP is final on input)."""
     entries = [{"t": 300, "el": "h1"}, {"t": 1200, "el": "img#hero"}, {"t": 2500, "el": "p.late"}]
