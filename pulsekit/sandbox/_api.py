@@ -14,6 +14,7 @@ from pulsekit.sandbox._dbclient import DatabaseBusy, DatabaseUnavailable, DBClie
 DB_KEY = web.AppKey("db", DBClient)
 PAYMENTS_KEY = web.AppKey("payments", str)
 SESSION_KEY = web.AppKey("session", aiohttp.ClientSession)
+N_PLUS_ONE_KEY = web.AppKey("n_plus_one", bool)
 
 
 @web.middleware
@@ -54,8 +55,26 @@ async def dashboard(request: web.Request) -> web.Response:
     db, vendor = request.app[DB_KEY], _int(request, "id")
     totals = await db.read("dashboard_totals", vendor=vendor)
     top = await db.read("dashboard_top", vendor=vendor)
+    if request.app[N_PLUS_ONE_KEY]:
+        top = await _top_with_products_one_by_one(db, top)
     daily = await db.read("dashboard_daily", vendor=vendor, since=335)
     return web.json_response({"vendor": vendor, "totals": totals[0], "top": top, "daily": daily})
+
+
+async def _top_with_products_one_by_one(
+    db: DBClient, top: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The planted slow path (``Sandbox(n_plus_one=True)``, dojo 07): an N+1 query.
+
+    Each top product's name and price is loaded with its own query, one after the other, so a
+    dashboard costs 3 + N database round trips instead of 3. It answers the same ``top`` rows
+    (with a ``name`` added); the profile shows the extra trips as time in the database client.
+    """
+    enriched = []
+    for row in top:
+        product = await db.read("product", id=row["product_id"])
+        enriched.append({**row, "name": product[0]["name"] if product else None})
+    return enriched
 
 
 async def cart_add(request: web.Request) -> web.Response:
@@ -111,6 +130,7 @@ def build(config: dict[str, Any]) -> tuple[web.Application, Callable[[], Any] | 
     db = DBClient(("db-primary", links["api->db-primary"]), replicas, app[_http.REGISTRY_KEY])
     app[DB_KEY] = db
     app[PAYMENTS_KEY] = links["api->payments"]
+    app[N_PLUS_ONE_KEY] = bool(config.get("n_plus_one", False))
     app.router.add_get("/api/search", search)
     app.router.add_get("/api/products/{id}", product)
     app.router.add_get("/api/vendors/{id}/dashboard", dashboard)
