@@ -289,15 +289,12 @@ def _result(
     import pandas as pd
 
     steps = pd.DataFrame(rows)
-    first_sat = None
-    for row in sorted(rows, key=lambda r: r["rate"]):
-        signals = {k: v for k, v in row.items() if ":" in k and isinstance(v, float)}
-        hits = _signals.saturated(signals)
-        if hits:
-            key, value, limit = hits[0]
-            kind, service = key.split(":", 1)
-            first_sat = Saturation(kind, service, value, limit, row["rate"])
-            break
+    first_sat = _first_saturated(rows, services=True) or _first_saturated(rows, services=False)
+    if rows and rows[0].get("host_cpu:machine", 0.0) >= _signals.LIMITS["host_cpu"][0]:
+        warnings.append(
+            "the machine's CPU was already past 90% at the first step: other processes share it, "
+            "so the knee is pessimistic; measure on a quiet machine for headline figures"
+        )
     baseline = float(rows[0]["p95_ms"]) if rows else math.nan
     return KneeResult(
         url=str(url),
@@ -313,3 +310,20 @@ def _result(
         elapsed_s=time.monotonic() - began,
         warnings=tuple(warnings),
     )
+
+
+def _first_saturated(rows: list[dict[str, Any]], *, services: bool) -> Saturation | None:
+    """The first signal past its limit, step by step from the lowest rate; services' own
+    signals first (the machine's CPU says little about which service is the bottleneck)."""
+    for row in sorted(rows, key=lambda r: r["rate"]):
+        signals = {
+            k: v
+            for k, v in row.items()
+            if ":" in k and isinstance(v, float) and k.startswith("host_cpu:") != services
+        }
+        hits = _signals.saturated(signals)
+        if hits:
+            key, value, limit = hits[0]
+            kind, service = key.split(":", 1)
+            return Saturation(kind, service, value, limit, row["rate"])
+    return None

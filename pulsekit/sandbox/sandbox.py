@@ -87,8 +87,8 @@ class Sandbox:
         db_pool: connections per database node (its capacity).
         name: register the sandbox under this name (state file) so ``status``/``down`` find it.
         detached: leave the processes running when this object goes away (``sandbox up --detach``).
-        n_plus_one: plant a slow path in the api: the vendor dashboard loads each top product with
-            its own query (an N+1, dojo 07). Off by default.
+        n_plus_one: plant a slow path in the api: the vendor dashboard loads its daily series one
+            day at a time, 30 queries where one does (an N+1, dojo 07). Off by default.
     """
 
     def __init__(
