@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from pulsekit.profile.compare import ProfileDiff, compare
-from pulsekit.profile.recorder import from_speedscope, record
+from pulsekit.profile.recorder import from_speedscope, record, start
 from pulsekit.profile.result import Profile
 
-__all__ = ["Profile", "ProfileDiff", "compare", "from_speedscope", "record"]
+__all__ = ["Profile", "ProfileDiff", "compare", "from_speedscope", "record", "start"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +110,20 @@ def record(
         path=str(path),
         warnings=tuple(warnings),
     )
+
+
+def start(target: Any, **kwargs: Any) -> Future[Profile]:
+    """:func:`record` in a background thread, so load can run meanwhile; ``.result()`` waits.
+
+    >>> recording = start("api-1", sandbox=shop, duration="3s")   # doctest: +SKIP
+    >>> load.run(shop, rate=20, duration="4s")                     # doctest: +SKIP
+    >>> prof = recording.result()                                  # doctest: +SKIP
+    """
+    _resolve(target, kwargs.get("sandbox"))  # a bad target fails here, not in the thread
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pulsekit-profile")
+    future = executor.submit(record, target, **kwargs)
+    executor.shutdown(wait=False)
+    return future
 
 
 def from_speedscope(path: str | os.PathLike[str], *, rate: int = 100) -> Profile:

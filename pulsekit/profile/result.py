@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -69,18 +69,23 @@ class Profile:
             ["total_pct", "self_pct", "function"], ascending=[False, False, True]
         ).reset_index(drop=True)
 
-    def top(self, n: int = 10, *, by: str = "self") -> pd.DataFrame:
-        """The ``n`` functions with the most ``self`` (leaf) or ``total`` (on stack) samples."""
+    def top(self, n: int = 10, *, by: str = "self", trunk: bool = False) -> pd.DataFrame:
+        """The ``n`` functions with the most ``self`` (leaf) or ``total`` (on stack) samples.
+
+        By total, the trunk (frames on every sample, such as ``<module>`` and ``main``) says
+        nothing and is left out unless ``trunk=True``.
+        """
         if by not in ("self", "total"):
             from pulsekit.errors import ConfigError
 
             raise ConfigError(f"by={by!r} must be 'self' or 'total'")
         col = f"{by}_pct"
         table = self.to_frame()
+        if by == "total" and not trunk and self.samples:
+            table = table[table["total_n"] < self.samples]
         other = "total_pct" if by == "self" else "self_pct"
-        return table.sort_values([col, other, "function"], ascending=[False, False, True]).head(
-            n
-        ).reset_index(drop=True)
+        ordered = table.sort_values([col, other, "function"], ascending=[False, False, True])
+        return ordered.head(n).reset_index(drop=True)
 
     def share(self, function: str, *, by: str = "total") -> float:
         """Percent of samples with a function whose name contains ``function`` (self or on stack)."""
@@ -91,6 +96,20 @@ class Profile:
             if any(function in fn for fn, _ in frames):
                 hits += count
         return 100.0 * hits / n
+
+    def without(self, *functions: str) -> Profile:
+        """The same profile minus samples whose leaf is one of ``functions`` (exact names).
+
+        ``without("Runner.run")`` drops the samples where the event loop's own C code (uvloop)
+        ran with no Python frame above it: they say "the loop was busy", not where.
+        """
+        kept = {s: n for s, n in self.stacks.items() if not s or s[-1][0] not in functions}
+        return replace(self, stacks=kept, target=f"{self.target} without {', '.join(functions)}")
+
+    def focus(self, function: str) -> Profile:
+        """Only the samples with a function whose name contains ``function`` on the stack."""
+        kept = {s: n for s, n in self.stacks.items() if any(function in fn for fn, _ in s)}
+        return replace(self, stacks=kept, target=f"{self.target} focused on {function}")
 
     def compare(self, other: Profile, *, by: str = "total") -> ProfileDiff:
         """Before (self) / after (other) shares per function, with the sampling noise of each Δ."""

@@ -77,7 +77,8 @@ def test_self_is_the_leaf_and_total_counts_once_per_sample() -> None:
     assert table.loc["main", "total_pct"] == 100.0
     assert table.loc["main", "self_pct"] == 0.0
     assert list(prof.top(2)["function"]) == ["query", "handler"]
-    assert list(prof.top(1, by="total")["function"]) == ["main"]
+    assert list(prof.top(1, by="total")["function"]) == ["handler"]  # main is the trunk
+    assert list(prof.top(1, by="total", trunk=True)["function"]) == ["main"]
     assert prof.share("query") == 60.0
     with pytest.raises(ConfigError, match="by="):
         prof.top(3, by="wall")
@@ -130,3 +131,12 @@ def test_ptrace_refusal_names_the_ways_round() -> None:
     """py-spy's permission error becomes a message with sudo, SYS_PTRACE and ptrace_scope."""
     message = explain("Error: Permission Denied: Try running again with elevated permissions", 9)
     assert "pid 9" in message and "SYS_PTRACE" in message and "ptrace_scope" in message
+
+
+def test_without_and_focus_filter_samples() -> None:
+    """without() drops samples by exact leaf name; focus() keeps stacks through a function."""
+    prof = make({(MAIN,): 5, (MAIN, HANDLER, QUERY): 3, (MAIN, JSON): 2})
+    assert prof.without("main").samples == 5
+    assert prof.without("main").share("query", by="self") == 60.0
+    assert prof.focus("handler").samples == 3
+    assert prof.without("mai").samples == 10  # exact names only
