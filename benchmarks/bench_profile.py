@@ -67,15 +67,30 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, int(round(p / 100 * len(ordered))) - 1))]
 
 
-def window(base: str, pid: int, rate: float, seconds: float, hz: int, seed: int) -> dict[str, float]:
+def window(
+    base: str, pid: int, rate: float, seconds: float, hz: int, seed: int
+) -> dict[str, float]:
     """One window of load on the replica, with py-spy at ``hz`` (0: off) attached for all of it."""
     spy = None
     if hz:
         out = tempfile.mktemp(suffix=".speedscope.json")
         spy = subprocess.Popen(
-            [find_pyspy(), "record", "--pid", str(pid), "-d", str(int(seconds) + 2), "-r", str(hz),
-             "-f", "speedscope", "-o", out],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                find_pyspy(),
+                "record",
+                "--pid",
+                str(pid),
+                "-d",
+                str(int(seconds) + 2),
+                "-r",
+                str(hz),
+                "-f",
+                "speedscope",
+                "-o",
+                out,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         time.sleep(0.5)  # attach before the window opens
     cpu0, t0 = cpu_seconds(pid) or 0.0, time.monotonic()
@@ -100,9 +115,13 @@ def overhead(rate: float, seconds: float, rounds: int) -> None:
         for r in range(rounds):
             for name, hz in conditions.items():
                 seen[name].append(window(api.url, api.pid, rate, seconds, hz, seed=r))
-    print(f"\napi-1 alone (1 replica, 2 db replicas), {rate:g} req/s open model, 30% dashboard / 70% "
-          f"search, {rounds} windows of {seconds:g} s per condition, interleaved\n")
-    print("| condition | requests | throughput rps | p50 ms | p95 ms | p99 ms | errors | api-1 CPU | py-spy CPU |")
+    print(
+        f"\napi-1 alone (1 replica, 2 db replicas), {rate:g} req/s open model, 30% dashboard / 70% "
+        f"search, {rounds} windows of {seconds:g} s per condition, interleaved\n"
+    )
+    print(
+        "| condition | requests | throughput rps | p50 ms | p95 ms | p99 ms | errors | api-1 CPU | py-spy CPU |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, runs in seen.items():
         lat = [v for run in runs for v in run["lat"]]
@@ -120,12 +139,31 @@ def knees() -> None:
 
     for n_plus_one in (False, True):
         with Sandbox(n_plus_one=n_plus_one) as shop:
-            knee = find_knee(shop, normal_rate=30, start=10, factor=1.5, refine=2,
-                             step_duration="5s", max_time="4m")
+            knee = find_knee(
+                shop,
+                normal_rate=30,
+                start=10,
+                factor=1.5,
+                refine=2,
+                step_duration="5s",
+                max_time="4m",
+            )
         print(f"\n### Sandbox(n_plus_one={n_plus_one}), vendor mix, 5 s steps\n")
         print(knee.summary())
         cols = ["rate", "achieved_rps", "p95_ms", "error_rate", "passed"]
-        sig = [c for c in knee.steps.columns if c.startswith(("cpu:api-1", "cpu:db-replica-1", "pool_waiting:db-replica-1", "in_flight:gateway", "host_cpu"))]
+        sig = [
+            c
+            for c in knee.steps.columns
+            if c.startswith(
+                (
+                    "cpu:api-1",
+                    "cpu:db-replica-1",
+                    "pool_waiting:db-replica-1",
+                    "in_flight:gateway",
+                    "host_cpu",
+                )
+            )
+        ]
         print(knee.steps[cols + sig].round(3).to_string(index=False))
 
 

@@ -11,7 +11,9 @@ import pytest
 pytestmark = pytest.mark.pulsekit
 
 
-def test_latency_on_payments_does_not_break_checkout(pulsekit_sandbox, pulsekit_faults, pulsekit_load):
+def test_latency_on_payments_does_not_break_checkout(
+    pulsekit_sandbox, pulsekit_faults, pulsekit_load
+):
     """300 ms more on every call to payments: checkouts still succeed (they wait, they do not fail)."""
     pulsekit_faults.latency("api->payments", ms=300, ttl="1m")
     pulsekit_load(
@@ -24,7 +26,9 @@ def test_latency_on_payments_does_not_break_checkout(pulsekit_sandbox, pulsekit_
     )
 
 
-def test_losing_a_replica_produces_no_errors(pulsekit_sandbox, pulsekit_faults, pulsekit_load, pulsekit_slo):
+def test_losing_a_replica_produces_no_errors(
+    pulsekit_sandbox, pulsekit_faults, pulsekit_load, pulsekit_slo
+):
     """SIGKILL db-replica-1 just before the dashboards' load: reads fail over, nobody sees an error."""
     pulsekit_faults.kill("db-replica-1")
     pulsekit_load(
@@ -40,4 +44,6 @@ def test_losing_a_replica_produces_no_errors(pulsekit_sandbox, pulsekit_faults, 
 
 def test_home_page_lcp_budget(pulsekit_sandbox, pulsekit_vitals_budget):
     """The home page's largest contentful paint stays within 2.5 s on a desktop profile."""
-    pulsekit_vitals_budget(f"{pulsekit_sandbox.url}/", ["LCP<=2500", "CLS<=0.1"], runs=1, profile="desktop")
+    pulsekit_vitals_budget(
+        f"{pulsekit_sandbox.url}/", ["LCP<=2500", "CLS<=0.1"], runs=1, profile="desktop"
+    )

@@ -15,7 +15,11 @@ from pulsekit.load.thresholds import Threshold, ThresholdResult, parse_threshold
 __all__ = [
     "KneeResult",
     "LoadResult",
-    "Saturation", "Stage", "Threshold", "ThresholdResult", "find_knee",
+    "Saturation",
+    "Stage",
+    "Threshold",
+    "ThresholdResult",
+    "find_knee",
     "parse_threshold",
     "run",
 ]

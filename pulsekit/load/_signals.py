@@ -13,7 +13,9 @@ _GAUGES = {
     "shop_db_pool_waiting": "pool_waiting",
     "shop_http_requests_in_flight": "in_flight",
 }
-_LINE = re.compile(r"^(shop_db_pool_waiting|shop_http_requests_in_flight)(?:\{[^}]*\})? (\S+)", re.M)
+_LINE = re.compile(
+    r"^(shop_db_pool_waiting|shop_http_requests_in_flight)(?:\{[^}]*\})? (\S+)", re.M
+)
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 # signal kind -> (limit, unit, what the limit means)

@@ -70,8 +70,10 @@ class KneeResult:
         return self.steps.copy()
 
     def summary(self) -> str:
-        lines = [f"capacity of {self.url}: {self.status} after {len(self.steps)} steps "
-                 f"({self.elapsed_s:.0f} s)"]
+        lines = [
+            f"capacity of {self.url}: {self.status} after {len(self.steps)} steps "
+            f"({self.elapsed_s:.0f} s)"
+        ]
         lines.append(
             f"  pass = p95 <= {self.bound_ms:.1f} ms (2x baseline p95 {self.baseline_p95_ms:.1f} ms"
             f" unless set), errors <= {self.max_error_rate:.0%}, generator not saturated"
@@ -79,9 +81,7 @@ class KneeResult:
         if self.knee_rate is not None:
             band = f"; first fail {self.first_fail_rate:g}/s" if self.first_fail_rate else ""
             lines.append(f"  knee: {self.knee_rate:g}/s{band}")
-            lines.append(
-                f"  headroom over the normal {self.normal_rate:g}/s: {self.headroom:.1f}x"
-            )
+            lines.append(f"  headroom over the normal {self.normal_rate:g}/s: {self.headroom:.1f}x")
         else:
             lines.append("  knee: none (even the first step failed)")
         lines.append(f"  first saturated: {self.first_saturated or 'none seen'}")
@@ -133,7 +133,8 @@ class KneeResult:
 
 
 def _ladder(start: float, factor: float, max_rate: float) -> list[float]:
-    rates, rate = [], start
+    rates: list[float] = []
+    rate = start
     while rate <= max_rate + 1e-9 and len(rates) < MAX_STEPS:
         rates.append(round(rate, 1))
         rate *= factor
@@ -172,7 +173,11 @@ def find_knee(
     from pulsekit.load.runner import run as load_run
 
     runner = run or load_run
-    if isinstance(normal_rate, bool) or not isinstance(normal_rate, int | float) or normal_rate <= 0:
+    if (
+        isinstance(normal_rate, bool)
+        or not isinstance(normal_rate, int | float)
+        or normal_rate <= 0
+    ):
         raise ConfigError(f"normal_rate={normal_rate!r} must be a rate > 0, e.g. normal_rate=50")
     first = float(start) if start is not None else max(1.0, normal_rate / 2)
     if first <= 0 or first > max_rate:
@@ -269,7 +274,15 @@ def find_knee(
     if status == "time limit":
         warnings.append(f"max_time={max_time!r} reached: the knee is at least {last_pass}/s")
     return _result(
-        url, normal_rate, last_pass, first_fail, bound, max_error_rate, status, rows, began,
+        url,
+        normal_rate,
+        last_pass,
+        first_fail,
+        bound,
+        max_error_rate,
+        status,
+        rows,
+        began,
         warnings,
     )
 

@@ -45,16 +45,24 @@ def draw(profile: Profile, *, ax: Axes | None = None, min_pct: float = 1.0) -> A
 
     def walk(node: dict[str, Any], x: float, depth: int) -> None:
         nonlocal depth_max
-        for (fn, file), kid in sorted(node["kids"].items(), key=lambda kv: kv[0]):
+        for (fn, _file), kid in sorted(node["kids"].items(), key=lambda kv: kv[0]):
             width = kid["n"] / total
             if width * 100.0 >= min_pct:
                 depth_max = max(depth_max, depth)
-                ax.barh(depth, width, left=x, height=0.95, color=_color(fn), edgecolor="white",
-                        linewidth=0.3)
+                ax.barh(
+                    depth,
+                    width,
+                    left=x,
+                    height=0.95,
+                    color=_color(fn),
+                    edgecolor="white",
+                    linewidth=0.3,
+                )
                 if width > 0.04:
                     label = fn if len(fn) * 0.006 < width else fn[: max(3, int(width / 0.006))]
-                    ax.text(x + 0.002, depth, label, va="center", ha="left", fontsize=6,
-                            clip_on=True)
+                    ax.text(
+                        x + 0.002, depth, label, va="center", ha="left", fontsize=6, clip_on=True
+                    )
                 walk(kid, x, depth + 1)
             x += width
 

@@ -59,8 +59,7 @@ def run_record(argv: list[str], *, seconds: float, pid: int) -> str:
         done = subprocess.run(
             argv,
             stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            capture_output=True,
             timeout=math.ceil(seconds) + _GRACE_S,
             check=False,
         )

@@ -65,8 +65,12 @@ class ProfileDiff:
             _, ax = plt.subplots(figsize=(9, 4))
         rows = self.significant().head(n).iloc[::-1]
         colors = ["tab:red" if d > 0 else "tab:green" for d in rows["delta_pp"]]
-        ax.barh([f"{f} ({p})" for f, p in zip(rows["function"], rows["file"], strict=True)],
-                rows["delta_pp"], xerr=rows["noise_pp"], color=colors)
+        ax.barh(
+            [f"{f} ({p})" for f, p in zip(rows["function"], rows["file"], strict=True)],
+            rows["delta_pp"],
+            xerr=rows["noise_pp"],
+            color=colors,
+        )
         ax.set_xlabel(f"Δ {self.by} share (percentage points)")
         ax.set_title(f"{self.before} -> {self.after}")
         return ax

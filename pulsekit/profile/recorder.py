@@ -100,7 +100,9 @@ def record(
     stacks, _ = _speedscope.read(path)
     warnings = []
     if not stacks:
-        warnings.append("no CPU-active samples: the process was idle; put load on it while recording")
+        warnings.append(
+            "no CPU-active samples: the process was idle; put load on it while recording"
+        )
     return Profile(
         target=label,
         pid=pid,

@@ -61,11 +61,18 @@ class Profile:
                 total_n[frame] = total_n.get(frame, 0) + count
         n = max(1, self.samples)
         rows = [
-            (fn, file, self_n.get((fn, file), 0), tot, 100.0 * self_n.get((fn, file), 0) / n, 100.0 * tot / n)
+            (
+                fn,
+                file,
+                self_n.get((fn, file), 0),
+                tot,
+                100.0 * self_n.get((fn, file), 0) / n,
+                100.0 * tot / n,
+            )
             for (fn, file), tot in total_n.items()
         ]
-        frame = pd.DataFrame(rows, columns=list(FUNCTION_COLUMNS))
-        return frame.sort_values(
+        table = pd.DataFrame(rows, columns=list(FUNCTION_COLUMNS))
+        return table.sort_values(
             ["total_pct", "self_pct", "function"], ascending=[False, False, True]
         ).reset_index(drop=True)
 

@@ -38,7 +38,9 @@ def _where(chart: str | None, journal: str | None) -> list[str]:
     return lines
 
 
-def load_failure(result: Any, *, chart: str | None = None, journal: str | None = None) -> str | None:
+def load_failure(
+    result: Any, *, chart: str | None = None, journal: str | None = None
+) -> str | None:
     """The CI-log message of a load run whose thresholds failed (None when every one held)."""
     if result.passed:
         return None
@@ -164,7 +166,9 @@ class SloWindow:
             bound = parse_duration(latency, field="latency")
             if not any(abs(bound - b) < 1e-9 for b in _BUCKETS_S):
                 known = ", ".join(f"{b * 1000:g}ms" for b in _BUCKETS_S)
-                raise ConfigError(f"latency={latency!r} is not a histogram bucket; use one of {known}")
+                raise ConfigError(
+                    f"latency={latency!r} is not a histogram bucket; use one of {known}"
+                )
             good, total = self._latency(after, route, bound)
             what = f"{scope} requests within {bound * 1000:g} ms"
         return SloOutcome(what, float(objective), good, total, self.started, ended)

@@ -158,9 +158,11 @@ def pulsekit_load(
         from pulsekit.testing.checks import load_failure, save_chart
 
         kwargs.setdefault("progress", False)
-        pulsekit_artifacts.note("load.start", target=getattr(target, "url", target), **{
-            k: v for k, v in kwargs.items() if k in ("rate", "users", "duration", "mix")
-        })
+        pulsekit_artifacts.note(
+            "load.start",
+            target=getattr(target, "url", target),
+            **{k: v for k, v in kwargs.items() if k in ("rate", "users", "duration", "mix")},
+        )
         result = load_run(target, **kwargs)
         pulsekit_artifacts.note("load.end", **result.to_dict() | {"timeline": None})
         windows = []

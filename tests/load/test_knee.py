@@ -37,8 +37,13 @@ def test_ladder_stops_at_the_first_fail_then_bisects() -> None:
     """x2 steps from 10 until one fails (80 for a capacity of 50), then bisections narrow the band."""
     calls: list[float] = []
     knee = find_knee(
-        "http://127.0.0.1:1", normal_rate=20, start=10, factor=2, refine=2,
-        step_duration=2, run=fake_runner(50, calls),
+        "http://127.0.0.1:1",
+        normal_rate=20,
+        start=10,
+        factor=2,
+        refine=2,
+        step_duration=2,
+        run=fake_runner(50, calls),
     )
     assert calls == [10, 20, 40, 80, 60, 50]
     assert knee.status == "found"
@@ -54,19 +59,33 @@ def test_ladder_stops_at_the_first_fail_then_bisects() -> None:
 def test_no_knee_below_max_rate_and_failed_baseline() -> None:
     """A target that holds every step says so; one that fails its first step has no knee."""
     calls: list[float] = []
-    knee = find_knee("http://x", normal_rate=10, start=10, factor=2, max_rate=40,
-                     step_duration=2, run=fake_runner(1000, calls))
+    knee = find_knee(
+        "http://x",
+        normal_rate=10,
+        start=10,
+        factor=2,
+        max_rate=40,
+        step_duration=2,
+        run=fake_runner(1000, calls),
+    )
     assert knee.status == "no knee below max_rate" and knee.knee_rate == 40
-    bad = find_knee("http://x", normal_rate=10, start=10, step_duration=2, p95_bound_ms=1.0,
-                    run=fake_runner(1000, []))
+    bad = find_knee(
+        "http://x",
+        normal_rate=10,
+        start=10,
+        step_duration=2,
+        p95_bound_ms=1.0,
+        run=fake_runner(1000, []),
+    )
     assert bad.status == "failed at baseline" and bad.knee_rate is None and bad.headroom is None
     assert "none (even the first step failed)" in bad.summary()
 
 
 def test_time_limit_bounds_the_run() -> None:
     """max_time shorter than two steps stops after the first one and says the knee is a floor."""
-    knee = find_knee("http://x", normal_rate=10, start=10, step_duration=5, max_time=7,
-                     run=fake_runner(1000, []))
+    knee = find_knee(
+        "http://x", normal_rate=10, start=10, step_duration=5, max_time=7, run=fake_runner(1000, [])
+    )
     assert knee.status == "time limit" and len(knee.steps) == 1
     assert "at least 10.0/s" in knee.warnings[0]
 
@@ -104,13 +123,24 @@ def test_signal_helpers_read_proc_and_rank_saturation() -> None:
 def test_knee_of_the_n_plus_one_sandbox_is_low_and_names_the_pool(pulsekit_sandbox) -> None:  # type: ignore[no-untyped-def]
     """With the planted N+1 the database pool saturates within a few steps, and find_knee says so."""
     knee = find_knee(
-        pulsekit_sandbox, normal_rate=5, start=5, factor=2, max_rate=80, refine=0,
-        step_duration="2s", max_time="60s",
+        pulsekit_sandbox,
+        normal_rate=5,
+        start=5,
+        factor=2,
+        max_rate=80,
+        refine=0,
+        step_duration="2s",
+        max_time="60s",
     )
     assert knee.status in ("found", "failed at baseline"), knee.summary()
     assert knee.first_fail_rate is not None and knee.first_fail_rate <= 80
     columns = set(knee.steps.columns)
-    assert {"cpu:api-1", "cpu:db-replica-1", "pool_waiting:db-replica-1", "in_flight:gateway"} <= columns
+    assert {
+        "cpu:api-1",
+        "cpu:db-replica-1",
+        "pool_waiting:db-replica-1",
+        "in_flight:gateway",
+    } <= columns
     assert knee.first_saturated is not None
     assert knee.steps["pool_waiting:db-replica-1"].max() >= 1.0, knee.steps.T
     assert not math.isnan(knee.baseline_p95_ms)

@@ -27,7 +27,9 @@ def _daily_queries(shop: Sandbox) -> float:
         if name.startswith("db-"):
             with urllib.request.urlopen(url, timeout=10) as resp:
                 for line in resp.read().decode().splitlines():
-                    if line.startswith('shop_db_queries_total{query="dashboard_daily",status="ok"}'):
+                    if line.startswith(
+                        'shop_db_queries_total{query="dashboard_daily",status="ok"}'
+                    ):
                         total += float(line.rsplit(" ", 1)[1])
     return total
 
@@ -44,7 +46,9 @@ def test_n_plus_one_answers_the_same_with_30_more_queries() -> None:
     conn = sqlite3.connect(":memory:")
     conn.row_factory = sqlite3.Row
     seed(conn, seed=42)
-    expected = [dict(r) for r in conn.execute(READS["dashboard_daily"][0], {"vendor": 7, "since": 335})]
+    expected = [
+        dict(r) for r in conn.execute(READS["dashboard_daily"][0], {"vendor": 7, "since": 335})
+    ]
     with Sandbox(replicas=1, db_replicas=1, n_plus_one=True) as shop:
         before = _daily_queries(shop)
         body = _get(f"{shop.url}/api/vendors/7/dashboard")

@@ -42,8 +42,15 @@ def test_example_passes_and_a_planted_regression_fails_readably(
     reports = pytester.path / "reports"
     env_before = dict(os.environ)
     result = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "--pulsekit-reports", str(reports), "-o", "junit_logging=system-out",
-        "--junitxml", str(reports / "junit.xml"), timeout=280,
+        "-p",
+        "no:cacheprovider",
+        "--pulsekit-reports",
+        str(reports),
+        "-o",
+        "junit_logging=system-out",
+        "--junitxml",
+        str(reports / "junit.xml"),
+        timeout=280,
     )
     assert dict(os.environ) == env_before
     result.assert_outcomes(passed=4, failed=1)
@@ -70,13 +77,13 @@ def test_example_passes_and_a_planted_regression_fails_readably(
 def test_plugin_is_light_and_can_be_disabled(pytester: pytest.Pytester) -> None:
     """Loading the plugin imports no locust/pandas/playwright; `-p no:pulsekit` removes its fixtures."""
     pytester.makepyfile(
-        test_light='''
+        test_light="""
 import sys
 def test_light(pulsekit_artifacts):
     heavy = [m for m in ("locust", "gevent", "pandas", "playwright", "matplotlib") if m in sys.modules]
     assert heavy == []
     assert pulsekit_artifacts.dir.name == "test_light.py_test_light"
-'''
+"""
     )
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
     off = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:pulsekit")
