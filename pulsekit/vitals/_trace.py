@@ -128,7 +128,7 @@ def complete_events(events: list[dict[str, Any]], thread: tuple[int, int]) -> li
             )
         elif ph == "B":
             open_.setdefault(ev["name"], []).append(ev)
-        elif ph == "E" and open_.get(ev.get("name")):
+        elif ph == "E" and open_.get(str(ev.get("name"))):
             begin = open_[ev["name"]].pop()
             out.append(
                 {

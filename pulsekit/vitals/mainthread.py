@@ -54,7 +54,7 @@ class MainThreadProfile:
             f"{len(self.long_tasks)} long tasks, {self.blocking_ms:.0f} ms blocking"
         ]
         for row in self.long_tasks.itertuples():
-            where = f" {row.script}" if row.script else ""
+            where = f" {row.script!s}" if row.script else ""
             lines.append(
                 f"  at {row.start_ms:7.0f} ms  {row.duration_ms:6.0f} ms  {row.cause} "
                 f"({row.top_event}{where})"

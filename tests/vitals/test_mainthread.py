@@ -10,21 +10,51 @@ from pulsekit.vitals import analyse_trace, main_thread
 
 def synthetic() -> dict[str, object]:
     def x(name: str, ts: float, dur: float, **data: object) -> dict[str, object]:
-        return {"ph": "X", "pid": 2, "tid": 7, "name": name, "ts": ts, "dur": dur, "args": {"data": data}}
+        return {
+            "ph": "X",
+            "pid": 2,
+            "tid": 7,
+            "name": name,
+            "ts": ts,
+            "dur": dur,
+            "args": {"data": data},
+        }
 
     return {
         "traceEvents": [
-            {"ph": "M", "pid": 2, "tid": 7, "name": "thread_name", "args": {"name": "CrRendererMain"}},
-            {"ph": "M", "pid": 3, "tid": 9, "name": "thread_name", "args": {"name": "CrRendererMain"}},
-            {"name": "TracingStartedInBrowser", "ph": "I", "pid": 1, "tid": 1, "ts": 0,
-             "args": {"data": {"frames": [{"processId": 2, "isOutermostMainFrame": True}]}}},
+            {
+                "ph": "M",
+                "pid": 2,
+                "tid": 7,
+                "name": "thread_name",
+                "args": {"name": "CrRendererMain"},
+            },
+            {
+                "ph": "M",
+                "pid": 3,
+                "tid": 9,
+                "name": "thread_name",
+                "args": {"name": "CrRendererMain"},
+            },
+            {
+                "name": "TracingStartedInBrowser",
+                "ph": "I",
+                "pid": 1,
+                "tid": 1,
+                "ts": 0,
+                "args": {"data": {"frames": [{"processId": 2, "isOutermostMainFrame": True}]}},
+            },
             x("RunTask", 1000, 120_000),
             x("FunctionCall", 1000, 100_000, url="https://shop/app.js"),
             x("Layout", 101_000, 15_000),
             {"ph": "B", "pid": 2, "tid": 7, "name": "ParseHTML", "ts": 200_000},
             {"ph": "E", "pid": 2, "tid": 7, "name": "ParseHTML", "ts": 210_000},
             x("RunTask", 199_000, 20_000),
-            x("RunTask", 500, 10, ),
+            x(
+                "RunTask",
+                500,
+                10,
+            ),
             {"ph": "X", "pid": 3, "tid": 9, "name": "RunTask", "ts": 0, "dur": 900_000},
         ]
     }
