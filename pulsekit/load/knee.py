@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 MAX_STEPS = 40
 SATURATED_LAG_MS = 50.0
+GENERATOR_REASON = "generator could not keep up (send lag or dropped arrivals)"
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,8 @@ class KneeResult:
     bound_ms: float
     baseline_p95_ms: float
     max_error_rate: float
-    status: str  # "found", "no knee below max_rate", "time limit", "failed at baseline"
+    status: str  # "found", "no knee below max_rate", "time limit", "failed at baseline",
+    # "generator saturated" (the failing step failed only because the load generator lagged)
     steps: pd.DataFrame
     first_saturated: Saturation | None
     elapsed_s: float
@@ -222,13 +224,13 @@ def find_knee(
         if bound is None:
             bound = 2.0 * p95 if math.isfinite(p95) and p95 > 0 else math.inf
         lag = result.send_lag_ms.get("p99", 0.0)
-        reasons = []
+        reasons: list[str] = []
         if not p95 <= bound:
             reasons.append(f"p95 {p95:.1f} > {bound:.1f} ms")
         if result.fail_rate > max_error_rate:
             reasons.append(f"errors {result.fail_rate:.1%} > {max_error_rate:.0%}")
         if lag > SATURATED_LAG_MS or result.dropped:
-            reasons.append("generator could not keep up (send lag or dropped arrivals)")
+            reasons.append(GENERATOR_REASON)
         rows.append(
             {
                 "rate": rate,
@@ -240,6 +242,7 @@ def find_knee(
                 "error_rate": result.fail_rate,
                 "passed": not reasons,
                 "reason": "; ".join(reasons),
+                "generator_limited": reasons == [GENERATOR_REASON],
                 **{k: round(v, 3) for k, v in sorted(signals.items())},
             }
         )
@@ -271,6 +274,15 @@ def find_knee(
             last_pass = mid
         else:
             first_fail = mid
+    fail_row = next((r for r in rows if r["rate"] == first_fail), None)
+    if fail_row is not None and fail_row["generator_limited"]:
+        status = "generator saturated"
+        floor = f"at least {last_pass:g}/s" if last_pass is not None else "unknown"
+        warnings.append(
+            f"the load generator could not keep up at {first_fail:g}/s (send lag p99 over "
+            f"{SATURATED_LAG_MS:.0f} ms or dropped arrivals): that step says nothing about the "
+            f"target, so the knee is {floor}; add workers= or measure on a quieter machine"
+        )
     if status == "time limit":
         warnings.append(f"max_time={max_time!r} reached: the knee is at least {last_pass}/s")
     return _result(

@@ -13,7 +13,7 @@ from pulsekit.load import find_knee
 from pulsekit.load._signals import cpu_seconds, saturated
 
 
-def fake_runner(capacity: float, calls: list[float]) -> Any:
+def fake_runner(capacity: float, calls: list[float], lag_from: float = 1e9) -> Any:
     """A stand-in for load.run whose p95 is flat below ``capacity`` arrivals/s and explodes past it."""
 
     def run(url: str, *, rate: float, schedule: Any = (), **_: Any) -> Any:
@@ -23,7 +23,7 @@ def fake_runner(capacity: float, calls: list[float]) -> Any:
         p95 = 10.0 if rate <= capacity else 10.0 * rate / capacity * 5
         return SimpleNamespace(
             latency_ms={"p50": 5.0, "p95": p95, "p99": p95 * 1.2},
-            send_lag_ms={"p99": 1.0},
+            send_lag_ms={"p99": 1.0 if rate < lag_from else 200.0},
             dropped=0,
             fail_rate=0.0,
             rps=rate * 2,
@@ -144,3 +144,20 @@ def test_knee_of_the_n_plus_one_sandbox_is_low_and_names_the_pool(pulsekit_sandb
     assert knee.first_saturated is not None
     assert knee.steps["pool_waiting:db-replica-1"].max() >= 1.0, knee.steps.T
     assert not math.isnan(knee.baseline_p95_ms)
+
+
+def test_a_lagging_generator_is_not_the_targets_knee() -> None:
+    """A step that failed only because the generator lagged gives a floor, not a knee, and says so."""
+    knee = find_knee(
+        "http://x",
+        normal_rate=10,
+        start=10,
+        factor=2,
+        refine=0,
+        step_duration=2,
+        run=fake_runner(1000, [], lag_from=40),
+    )
+    assert knee.status == "generator saturated"
+    assert knee.knee_rate == 20 and knee.first_fail_rate == 40
+    assert list(knee.steps["generator_limited"]) == [False, False, True]
+    assert "the knee is at least 20/s" in knee.warnings[0]
