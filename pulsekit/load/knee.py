@@ -134,6 +134,14 @@ class KneeResult:
         return f"<pre>{self.summary()}</pre>"
 
 
+def _lagging(rate: float, conclusion: str) -> str:
+    return (
+        f"the load generator could not keep up at {rate:g}/s (send lag p99 over "
+        f"{SATURATED_LAG_MS:.0f} ms or dropped arrivals): that step says nothing about the "
+        f"target, so {conclusion}; add workers= or measure on a quieter machine"
+    )
+
+
 def _ladder(start: float, factor: float, max_rate: float) -> list[float]:
     rates: list[float] = []
     rate = start
@@ -201,7 +209,8 @@ def find_knee(
     warnings: list[str] = []
     bound = p95_bound_ms
 
-    def step(rate: float) -> bool:
+    def step(rate: float) -> str:
+        """Run one step: "pass", "fail" (the target broke a bound) or "generator" (only lag)."""
         nonlocal bound
         opened: list[bool] = []
 
@@ -246,7 +255,9 @@ def find_knee(
                 **{k: round(v, 3) for k, v in sorted(signals.items())},
             }
         )
-        return not reasons
+        if not reasons:
+            return "pass"
+        return "generator" if reasons == [GENERATOR_REASON] else "fail"
 
     def out_of_time() -> bool:
         return time.monotonic() - began + step_s + 3 > budget
@@ -258,31 +269,32 @@ def find_knee(
         if rows and out_of_time():
             status = "time limit"
             break
-        if step(rate):
+        verdict = step(rate)
+        if verdict == "pass":
             last_pass = rate
+            continue
+        first_fail = rate
+        if verdict == "generator":
+            status = "generator saturated"
+            floor = f"at least {last_pass:g}/s" if last_pass is not None else "unknown"
+            warnings.append(_lagging(rate, f"the knee is {floor}"))
         else:
-            first_fail = rate
             status = "found" if last_pass is not None else "failed at baseline"
-            break
+        break
     for _ in range(max(0, refine)):
-        if last_pass is None or first_fail is None or out_of_time():
+        if status != "found" or last_pass is None or first_fail is None or out_of_time():
             break
         mid = round((last_pass + first_fail) / 2, 1)
         if mid in (last_pass, first_fail):
             break
-        if step(mid):
+        verdict = step(mid)
+        if verdict == "generator":
+            warnings.append(_lagging(mid, "the knee stays between the last pass and first fail"))
+            break
+        if verdict == "pass":
             last_pass = mid
         else:
             first_fail = mid
-    fail_row = next((r for r in rows if r["rate"] == first_fail), None)
-    if fail_row is not None and fail_row["generator_limited"]:
-        status = "generator saturated"
-        floor = f"at least {last_pass:g}/s" if last_pass is not None else "unknown"
-        warnings.append(
-            f"the load generator could not keep up at {first_fail:g}/s (send lag p99 over "
-            f"{SATURATED_LAG_MS:.0f} ms or dropped arrivals): that step says nothing about the "
-            f"target, so the knee is {floor}; add workers= or measure on a quieter machine"
-        )
     if status == "time limit":
         warnings.append(f"max_time={max_time!r} reached: the knee is at least {last_pass}/s")
     return _result(

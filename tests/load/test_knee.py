@@ -116,6 +116,37 @@ def test_signal_helpers_read_proc_and_rank_saturation() -> None:
     assert [h[0] for h in hits] == ["pool_waiting:db-replica-1", "in_flight:gateway"]
 
 
+def test_a_lagging_generator_is_not_the_targets_knee() -> None:
+    """A step that failed only because the generator lagged gives a floor, not a knee, and says so."""
+    knee = find_knee(
+        "http://x",
+        normal_rate=10,
+        start=10,
+        factor=2,
+        refine=0,
+        step_duration=2,
+        run=fake_runner(1000, [], lag_from=40),
+    )
+    assert knee.status == "generator saturated"
+    assert knee.knee_rate == 20 and knee.first_fail_rate == 40
+    assert list(knee.steps["generator_limited"]) == [False, False, True]
+    assert "the knee is at least 20/s" in knee.warnings[0]
+    # during the bisection a lagging step is inconclusive: the band stays as it was
+    calls: list[float] = []
+    knee = find_knee(
+        "http://x",
+        normal_rate=10,
+        start=10,
+        factor=2,
+        refine=2,
+        step_duration=2,
+        run=fake_runner(35, calls, lag_from=30),
+    )
+    assert calls == [10, 20, 40, 30]
+    assert (knee.status, knee.knee_rate, knee.first_fail_rate) == ("found", 20, 40)
+    assert "stays between" in knee.warnings[0]
+
+
 @pytest.mark.integration
 @pytest.mark.parametrize(
     "pulsekit_sandbox", [{"n_plus_one": True, "replicas": 2, "db_replicas": 1}], indirect=True
