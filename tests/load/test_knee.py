@@ -23,7 +23,7 @@ def fake_runner(capacity: float, calls: list[float], lag_from: float = 1e9) -> A
         p95 = 10.0 if rate <= capacity else 10.0 * rate / capacity * 5
         return SimpleNamespace(
             latency_ms={"p50": 5.0, "p95": p95, "p99": p95 * 1.2},
-            send_lag_ms={"p99": 1.0 if rate < lag_from else 200.0},
+            send_lag_ms={"p95": 1.0 if rate < lag_from else 200.0},
             dropped=0,
             fail_rate=0.0,
             rps=rate * 2,
