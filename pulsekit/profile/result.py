@@ -79,8 +79,8 @@ class Profile:
     def top(self, n: int = 10, *, by: str = "self", trunk: bool = False) -> pd.DataFrame:
         """The ``n`` functions with the most ``self`` (leaf) or ``total`` (on stack) samples.
 
-        By total, the trunk (frames on every sample, such as ``<module>`` and ``main``) says
-        nothing and is left out unless ``trunk=True``.
+        By total, the trunk (frames on every sample that never run themselves, such as
+        ``<module>`` and ``main``) says nothing and is left out unless ``trunk=True``.
         """
         if by not in ("self", "total"):
             from pulsekit.errors import ConfigError
@@ -89,7 +89,7 @@ class Profile:
         col = f"{by}_pct"
         table = self.to_frame()
         if by == "total" and not trunk and self.samples:
-            table = table[table["total_n"] < self.samples]
+            table = table[(table["total_n"] < self.samples) | (table["self_n"] > 0)]
         other = "total_pct" if by == "self" else "self_pct"
         ordered = table.sort_values([col, other, "function"], ascending=[False, False, True])
         return ordered.head(n).reset_index(drop=True)

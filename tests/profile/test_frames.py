@@ -140,3 +140,5 @@ def test_without_and_focus_filter_samples() -> None:
     assert prof.without("main").share("query", by="self") == 60.0
     assert prof.focus("handler").samples == 3
     assert prof.without("mai").samples == 10  # exact names only
+    busy = make({(MAIN, HANDLER): 10})  # the hot leaf is on every sample but is no trunk
+    assert list(busy.top(5, by="total")["function"]) == ["handler"]
