@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "observe": "pulsekit.observe._cli:observe",
     "costs": "pulsekit.costs._cli:costs",
     "vitals": "pulsekit.vitals._cli:vitals",
+    "profile": "pulsekit.profile._cli:profile",
     "incident": "pulsekit.incidents._cli:incident",
     "postmortem": "pulsekit.incidents._cli:postmortem",
     "gameday": "pulsekit.gameday._cli:gameday",

@@ -13,6 +13,7 @@
     ├── FaultError             a fault could not be applied or removed
     │   └── HaltedError        faults are halted; release the halt first
     ├── LoadError              a load run could not start or run
+    ├── ProfileError           a profiler could not attach to or read a process
     ├── ObserveError           scraping, Prometheus, SLO evaluation
     │   ├── QueryError         Prometheus rejected a query (carries its message)
     │   ├── ExpositionError    a /metrics text that does not parse
@@ -72,6 +73,10 @@ class HaltedError(FaultError):
 
 class LoadError(PulsekitError):
     """A load run could not start or failed while running."""
+
+
+class ProfileError(PulsekitError):
+    """A profiler could not attach to a process or read what it recorded."""
 
 
 class ObserveError(PulsekitError):

@@ -6,9 +6,20 @@ this package never imports locust.
 
 from __future__ import annotations
 
+from pulsekit.load.knee import KneeResult, Saturation, find_knee
 from pulsekit.load.result import LoadResult
 from pulsekit.load.runner import run
 from pulsekit.load.shapes import Stage
 from pulsekit.load.thresholds import Threshold, ThresholdResult, parse_threshold
 
-__all__ = ["LoadResult", "Stage", "Threshold", "ThresholdResult", "parse_threshold", "run"]
+__all__ = [
+    "KneeResult",
+    "LoadResult",
+    "Saturation",
+    "Stage",
+    "Threshold",
+    "ThresholdResult",
+    "find_knee",
+    "parse_threshold",
+    "run",
+]

@@ -14,6 +14,8 @@ from pulsekit.sandbox._dbclient import DatabaseBusy, DatabaseUnavailable, DBClie
 DB_KEY = web.AppKey("db", DBClient)
 PAYMENTS_KEY = web.AppKey("payments", str)
 SESSION_KEY = web.AppKey("session", aiohttp.ClientSession)
+N_PLUS_ONE_KEY = web.AppKey("n_plus_one", bool)
+DAILY_SINCE, LAST_DAY = 335, 364  # the dashboard's daily series: the last 30 days of the year
 
 
 @web.middleware
@@ -54,8 +56,26 @@ async def dashboard(request: web.Request) -> web.Response:
     db, vendor = request.app[DB_KEY], _int(request, "id")
     totals = await db.read("dashboard_totals", vendor=vendor)
     top = await db.read("dashboard_top", vendor=vendor)
-    daily = await db.read("dashboard_daily", vendor=vendor, since=335)
+    if request.app[N_PLUS_ONE_KEY]:
+        daily = await _daily_one_day_at_a_time(db, vendor, since=DAILY_SINCE)
+    else:
+        daily = await db.read("dashboard_daily", vendor=vendor, since=DAILY_SINCE)
     return web.json_response({"vendor": vendor, "totals": totals[0], "top": top, "daily": daily})
+
+
+async def _daily_one_day_at_a_time(db: DBClient, vendor: int, *, since: int) -> list[Any]:
+    """The planted slow path (``Sandbox(n_plus_one=True)``, dojo 07): an N+1 query.
+
+    The daily series is loaded one day at a time, 30 round trips where one GROUP BY query does
+    (``dashboard_daily`` returns every day from ``since`` on; only its first row is kept). The
+    answer is the same; the cost is 32 queries per dashboard instead of 3.
+    """
+    daily = []
+    for day in range(since, LAST_DAY + 1):
+        rows = await db.read("dashboard_daily", vendor=vendor, since=day)
+        if rows and rows[0]["day"] == day:
+            daily.append(rows[0])
+    return daily
 
 
 async def cart_add(request: web.Request) -> web.Response:
@@ -111,6 +131,7 @@ def build(config: dict[str, Any]) -> tuple[web.Application, Callable[[], Any] | 
     db = DBClient(("db-primary", links["api->db-primary"]), replicas, app[_http.REGISTRY_KEY])
     app[DB_KEY] = db
     app[PAYMENTS_KEY] = links["api->payments"]
+    app[N_PLUS_ONE_KEY] = bool(config.get("n_plus_one", False))
     app.router.add_get("/api/search", search)
     app.router.add_get("/api/products/{id}", product)
     app.router.add_get("/api/vendors/{id}/dashboard", dashboard)

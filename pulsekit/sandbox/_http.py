@@ -105,6 +105,19 @@ def die_with_parent(parent_pid: int | None) -> None:
         os._exit(0)
 
 
+def allow_profilers() -> None:
+    """Let any process of this user attach a profiler (py-spy) under Yama ptrace_scope=1.
+
+    Services start in their own session, so a profiler is a sibling, not an ancestor; without
+    PR_SET_PTRACER_ANY, Ubuntu and CI runners refuse the attach. Fails silently without Yama.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(
+            0x59616D61, ctypes.c_ulong(-1 & 0xFFFFFFFFFFFFFFFF), 0, 0, 0
+        )  # PR_SET_PTRACER_ANY
+
+
 def serve(
     app: web.Application, fd: int, *, on_start: Callable[[], Awaitable[Any]] | None = None
 ) -> None:

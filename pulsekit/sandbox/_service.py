@@ -11,6 +11,7 @@ from pulsekit.sandbox import _http
 def main(argv: list[str] | None = None) -> None:
     config = json.loads((argv or sys.argv)[1])
     _http.die_with_parent(config.get("parent_pid"))
+    _http.allow_profilers()
     role = config["role"]
     if role == "gateway":
         from pulsekit.sandbox._gateway import build

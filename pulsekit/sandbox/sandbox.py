@@ -87,6 +87,8 @@ class Sandbox:
         db_pool: connections per database node (its capacity).
         name: register the sandbox under this name (state file) so ``status``/``down`` find it.
         detached: leave the processes running when this object goes away (``sandbox up --detach``).
+        n_plus_one: plant a slow path in the api: the vendor dashboard loads its daily series one
+            day at a time, 30 queries where one does (an N+1, dojo 07). Off by default.
     """
 
     def __init__(
@@ -101,6 +103,7 @@ class Sandbox:
         detached: bool = False,
         run_dir: str | os.PathLike[str] | None = None,
         start_timeout: float = START_TIMEOUT_S,
+        n_plus_one: bool = False,
     ) -> None:
         self.replicas = _count(replicas, "replicas", 1)
         self.db_replicas = _count(db_replicas, "db_replicas", 0)
@@ -111,6 +114,9 @@ class Sandbox:
             _state.check_name(name)
         if detached and name is None:
             raise ConfigError("detached=True needs a name so `pulsekit sandbox down` can find it")
+        if not isinstance(n_plus_one, bool):
+            raise ConfigError(f"n_plus_one={n_plus_one!r} must be True or False")
+        self.n_plus_one = n_plus_one
         self.seed = seed
         self.prometheus = bool(prometheus)
         self.name = name
@@ -400,6 +406,7 @@ class Sandbox:
             "seed": self.seed,
             "db_pool": self.db_pool,
             "parent_pid": self._parent_pid(),
+            "n_plus_one": self.n_plus_one,
         }
         if proc.role == "gateway":
             prefix = "gateway->"

@@ -7,6 +7,7 @@ from pulsekit.vitals.collector import acollect, acollect_many, collect, collect_
 from pulsekit.vitals.compare import Comparison, compare
 from pulsekit.vitals.crux import from_crux, sample_crux
 from pulsekit.vitals.interactions import Interaction, click, press, type_text
+from pulsekit.vitals.mainthread import MainThreadProfile, analyse_trace, main_thread
 from pulsekit.vitals.profiles import PROFILES, ThrottleProfile, get_profile
 from pulsekit.vitals.result import Bin, RunVitals, VitalsResult
 from pulsekit.vitals.scoring import log_normal_score, performance_score
@@ -22,12 +23,14 @@ __all__ = [
     "BudgetReport",
     "Comparison",
     "Interaction",
+    "MainThreadProfile",
     "RunVitals",
     "Session",
     "ThrottleProfile",
     "VitalsResult",
     "acollect",
     "acollect_many",
+    "analyse_trace",
     "check_budgets",
     "click",
     "collect",
@@ -36,6 +39,7 @@ __all__ = [
     "from_crux",
     "get_profile",
     "log_normal_score",
+    "main_thread",
     "performance_score",
     "press",
     "rate",

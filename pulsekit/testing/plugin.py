@@ -1,0 +1,248 @@
+"""The pytest plugin (entry point ``pytest11``): resilience fixtures for a test suite and for CI.
+
+Fixture names start with ``pulsekit_`` so they never meet Locust's own pytest plugin (``session``,
+``fastsession``) or a project's fixtures. Heavy modules are imported inside the fixtures: pytest
+loads this module in every run of every project that installs pulsekit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pulsekit.testing.artifacts import Artifacts
+
+REPORTS_DEFAULT = "pulsekit-reports"
+# Markers this plugin registers; a new one (e.g. a GameDay marker) joins this tuple and gets a
+# hook below that reads ``item.get_closest_marker(name)``.
+MARKERS = ("pulsekit: a resilience test that uses the pulsekit fixtures (select with -m pulsekit)",)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("pulsekit", "pulsekit resilience tests")
+    group.addoption(
+        "--pulsekit-reports",
+        dest="pulsekit_reports",
+        default=None,
+        metavar="DIR",
+        help=f"folder for each test's journal and charts (default: {REPORTS_DEFAULT})",
+    )
+    parser.addini("pulsekit_reports", "folder for journals and charts", default=REPORTS_DEFAULT)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for line in MARKERS:
+        config.addinivalue_line("markers", line)
+
+
+def _reports_root(config: pytest.Config) -> Path:
+    chosen = config.getoption("pulsekit_reports") or config.getini("pulsekit_reports")
+    root = Path(str(chosen))
+    return root if root.is_absolute() else Path(config.rootpath) / root
+
+
+@pytest.fixture
+def pulsekit_artifacts(request: pytest.FixtureRequest) -> Artifacts:
+    """This test's report folder (``pulsekit-reports/<test id>/``): journal.jsonl and charts."""
+    return Artifacts(_reports_root(request.config), request.node.nodeid)
+
+
+@pytest.fixture(scope="session")
+def pulsekit_sandbox_options() -> dict[str, Any]:
+    """Keyword arguments of the session's Sandbox; override this fixture in a conftest.py."""
+    return {}
+
+
+@pytest.fixture(scope="session")
+def pulsekit_sandbox(
+    request: pytest.FixtureRequest, pulsekit_sandbox_options: dict[str, Any]
+) -> Iterator[Any]:
+    """A running sandbox for the session (parametrise with ``indirect=True`` to vary its options).
+
+    Stopped at the end of the session; its services' logs stay in ``shop.run_dir``.
+    """
+    from pulsekit.sandbox import Sandbox
+
+    options = dict(pulsekit_sandbox_options)
+    options.update(getattr(request, "param", None) or {})
+    with Sandbox(**options) as shop:
+        yield shop
+
+
+class _TrackedFaults:
+    """A :class:`pulsekit.faults.Faults` whose every fault is reverted when the test ends."""
+
+    def __init__(self, faults: Any, artifacts: Artifacts) -> None:
+        self._faults = faults
+        self._artifacts = artifacts
+        self.applied: list[Any] = []
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._faults, name)
+        if not callable(attr) or name.startswith("_"):
+            return attr
+
+        def tracked(*args: Any, **kwargs: Any) -> Any:
+            value = attr(*args, **kwargs)
+            if hasattr(value, "remove") and hasattr(value, "record"):
+                self.applied.append(value)
+                rec = value.record
+                self._artifacts.note("fault.applied", kind=rec.kind, target=rec.target)
+            return value
+
+        return tracked
+
+    def windows(self) -> list[tuple[float, float, str]]:
+        """(start, end, label) of each fault in epoch seconds (end: now when still active)."""
+        out = []
+        for fault in self.applied:
+            rec = fault.record
+            out.append((rec.applied_at, rec.reverted_at or time.time(), f"{rec.kind} {rec.target}"))
+        return out
+
+    def revert(self) -> list[str]:
+        """Revert every fault still active, newest first; returns the errors (never raises)."""
+        errors = []
+        for fault in reversed(self.applied):
+            if fault.active:
+                try:
+                    fault.remove()
+                    rec = fault.record
+                    self._artifacts.note("fault.reverted", kind=rec.kind, target=rec.target)
+                except Exception as exc:  # keep reverting the others, report at the end
+                    errors.append(f"{fault!r}: {exc}")
+        with contextlib.suppress(Exception):
+            self._faults.revert_all(by="pytest teardown")
+        return errors
+
+
+@pytest.fixture
+def pulsekit_faults(pulsekit_sandbox: Any, pulsekit_artifacts: Artifacts) -> Iterator[Any]:
+    """Faults on the session sandbox (``latency``, ``down``, ``kill``, ``freeze``, ...).
+
+    Every fault is reverted at teardown, also when the test failed, and killed services are
+    restarted, so the next test gets a healthy sandbox.
+    """
+    from pulsekit.faults import Faults
+
+    tracked = _TrackedFaults(
+        Faults(pulsekit_sandbox.proxy_url, sandbox=pulsekit_sandbox, ttl="2m"), pulsekit_artifacts
+    )
+    try:
+        yield tracked
+    finally:
+        errors = tracked.revert()
+        for name in pulsekit_sandbox.services:
+            if not pulsekit_sandbox.is_running(name):
+                pulsekit_sandbox.restart(name)
+                pulsekit_artifacts.note("service.restarted", service=name)
+        if errors:
+            pytest.fail("pulsekit could not revert every fault:\n  " + "\n  ".join(errors))
+
+
+@pytest.fixture
+def pulsekit_load(
+    request: pytest.FixtureRequest, pulsekit_artifacts: Artifacts
+) -> Callable[..., Any]:
+    """``pulsekit_load(url_or_sandbox, rate=50, duration="10s", thresholds=[...])``: a bounded
+    load run (pulsekit.load.run) that fails the test with the threshold report, the window, the
+    chart and the journal when a threshold breaks (``check=False`` returns the result instead)."""
+
+    def run(target: Any, *, check: bool = True, **kwargs: Any) -> Any:
+        from pulsekit.load import run as load_run
+        from pulsekit.testing.checks import load_failure, save_chart
+
+        kwargs.setdefault("progress", False)
+        pulsekit_artifacts.note(
+            "load.start",
+            target=getattr(target, "url", target),
+            **{k: v for k, v in kwargs.items() if k in ("rate", "users", "duration", "mix")},
+        )
+        result = load_run(target, **kwargs)
+        pulsekit_artifacts.note("load.end", **result.to_dict() | {"timeline": None})
+        windows = []
+        if "pulsekit_faults" in request.fixturenames:
+            faults = request.getfixturevalue("pulsekit_faults")
+            windows = [
+                (s - result.started_at, e - result.started_at, label)
+                for s, e, label in faults.windows()
+            ]
+        chart = save_chart(result, pulsekit_artifacts.path("load.png"), windows)
+        message = load_failure(
+            result,
+            chart=pulsekit_artifacts.shown(chart) if chart else None,
+            journal=pulsekit_artifacts.shown(pulsekit_artifacts.journal_path),
+        )
+        if message and check:
+            pytest.fail(message, pytrace=False)
+        return result
+
+    return run
+
+
+@pytest.fixture
+def pulsekit_slo(pulsekit_sandbox: Any, pulsekit_artifacts: Artifacts) -> Any:
+    """An SLO window opened when the test starts: ``pulsekit_slo.check(0.99)`` (availability)
+    or ``pulsekit_slo.check(0.95, latency="250ms")`` fails the test when the SLO was missed over
+    the test's own window (counter deltas of the gateway's /metrics)."""
+    from pulsekit.testing.checks import SloWindow
+
+    window = SloWindow(pulsekit_sandbox.metrics_targets["gateway"], service="gateway")
+
+    class _Checker:
+        def check(self, objective: float = 0.99, **kwargs: Any) -> Any:
+            outcome = window.check(objective, **kwargs)
+            pulsekit_artifacts.note(
+                "slo.check",
+                description=outcome.description,
+                objective=outcome.objective,
+                good=outcome.good,
+                total=outcome.total,
+                passed=outcome.passed,
+            )
+            if not outcome.passed:
+                journal = pulsekit_artifacts.shown(pulsekit_artifacts.journal_path)
+                pytest.fail(outcome.message(journal=journal), pytrace=False)
+            return outcome
+
+    return _Checker()
+
+
+@pytest.fixture
+def pulsekit_vitals_budget(pulsekit_artifacts: Artifacts) -> Callable[..., Any]:
+    """``pulsekit_vitals_budget(url, ["LCP<=2500", "CLS<0.1"], runs=3, profile="desktop")``:
+    measures the page in headless Chromium and fails the test when a budget breaks."""
+
+    def check(url: str, budgets: list[str], **kwargs: Any) -> Any:
+        from pulsekit.testing.checks import vitals_failure
+        from pulsekit.vitals import check_budgets, collect
+
+        kwargs.setdefault("runs", 3)
+        started = time.time()
+        result = collect(url, **kwargs)
+        report = check_budgets(result, budgets)
+        ended = time.time()
+        pulsekit_artifacts.note(
+            "vitals.budgets",
+            url=url,
+            budgets=[str(o.budget) for o in report.outcomes],
+            actual=[o.actual for o in report.outcomes],
+            passed=report.passed,
+        )
+        message = vitals_failure(
+            report,
+            result,
+            started=started,
+            ended=ended,
+            journal=pulsekit_artifacts.shown(pulsekit_artifacts.journal_path),
+        )
+        if message:
+            pytest.fail(message, pytrace=False)
+        return report
+
+    return check

@@ -1,0 +1,57 @@
+"""The planted N+1 of dojo 07: off by default, same answer when on, 30 more queries a dashboard."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import urllib.request
+
+import pytest
+
+from pulsekit.errors import ConfigError
+from pulsekit.sandbox import Sandbox
+from pulsekit.sandbox._db import READS
+from pulsekit.sandbox._seed import seed
+
+pytestmark = pytest.mark.integration
+
+
+def _get(url: str) -> dict:  # type: ignore[type-arg]
+    with urllib.request.urlopen(url, timeout=10) as resp:
+        return json.loads(resp.read())  # type: ignore[no-any-return]
+
+
+def _daily_queries(shop: Sandbox) -> float:
+    total = 0.0
+    for name, url in shop.metrics_targets.items():
+        if name.startswith("db-"):
+            with urllib.request.urlopen(url, timeout=10) as resp:
+                for line in resp.read().decode().splitlines():
+                    if line.startswith(
+                        'shop_db_queries_total{query="dashboard_daily",status="ok"}'
+                    ):
+                        total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+def test_switch_is_off_by_default_and_checked() -> None:
+    """Sandbox() has no N+1; a non-bool value is refused with the field's name."""
+    assert Sandbox().n_plus_one is False
+    with pytest.raises(ConfigError, match="n_plus_one"):
+        Sandbox(n_plus_one="yes")  # type: ignore[arg-type]
+
+
+def test_n_plus_one_answers_the_same_with_30_more_queries() -> None:
+    """The dashboard's daily series equals the one GROUP BY query, at 30 queries instead of one."""
+    conn = sqlite3.connect(":memory:")
+    conn.row_factory = sqlite3.Row
+    seed(conn, seed=42)
+    expected = [
+        dict(r) for r in conn.execute(READS["dashboard_daily"][0], {"vendor": 7, "since": 335})
+    ]
+    with Sandbox(replicas=1, db_replicas=1, n_plus_one=True) as shop:
+        before = _daily_queries(shop)
+        body = _get(f"{shop.url}/api/vendors/7/dashboard")
+        after = _daily_queries(shop)
+    assert body["daily"] == expected
+    assert after - before == 30
