@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import time
@@ -29,12 +28,10 @@ class Artifacts:
         return self.dir / name
 
     def note(self, event: str, **data: Any) -> None:
-        """Append one event to the journal, flushed and fsynced."""
-        line = json.dumps({"t": round(time.time(), 3), "event": event, **data}, default=str)
-        with open(self.path("journal.jsonl"), "a", encoding="utf-8") as fh:
-            fh.write(line + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
+        """Append one event to the journal through the project's one fsynced journal writer."""
+        from pulsekit.incidents._store import append_jsonl
+
+        append_jsonl(self.journal_path, {"t": round(time.time(), 3), "event": event, **data})
 
     def shown(self, path: Path) -> str:
         """``path`` relative to the working directory when it is below it (for CI logs)."""

@@ -212,3 +212,35 @@ def save_chart(result: Any, path: Path, windows: list[tuple[float, float, str]])
     result.plot(windows=windows, ax=fig.add_subplot())
     fig.savefig(path, format="png", dpi=80)
     return path
+
+
+def gameday_failure(result: Any, *, expect: str = "held") -> str:
+    """The CI-log message of a GameDay whose verdict was not ``expect``: every threshold that
+    decided it with its observed value and window, the abort reason, and where the files are."""
+    verdict = "held" if result.hypothesis_held else "refuted"
+    lines = [
+        f"pulsekit gameday {result.spec.title!r}: {result.status}, hypothesis {verdict} "
+        f"(expected {expect})"
+    ]
+    if result.abort_reason:
+        lines.append(f"  reason     {result.abort_reason}")
+    for w in result.windows.values():
+        for check in w.thresholds:
+            if check.passed == (expect == "held"):
+                continue
+            seen = "no data" if check.observed is None else f"{check.observed:.4g}"
+            lines.append(f"  threshold  {check.expr}")
+            lines.append(f"  observed   {seen} ({'PASS' if check.passed else 'FAIL'})")
+            lines.append(
+                "  window     "
+                + window_text(
+                    result.started_at + w.start_s,
+                    result.started_at + w.end_s,
+                    f"{w.name}, T+{w.start_s:g}s..T+{w.end_s:g}s, {w.requests} requests",
+                )
+            )
+    for name, path in (("report", result.report), ("postmortem", result.postmortem)):
+        if path is not None:
+            lines.append(f"  {name:<10} {path}")
+    lines.append(f"  journal    {result.journal}")
+    return "\n".join(lines)

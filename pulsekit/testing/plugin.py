@@ -20,7 +20,12 @@ from pulsekit.testing.artifacts import Artifacts
 REPORTS_DEFAULT = "pulsekit-reports"
 # Markers this plugin registers; a new one (e.g. a GameDay marker) joins this tuple and gets a
 # hook below that reads ``item.get_closest_marker(name)``.
-MARKERS = ("pulsekit: a resilience test that uses the pulsekit fixtures (select with -m pulsekit)",)
+MARKERS = (
+    "pulsekit: a resilience test that uses the pulsekit fixtures (select with -m pulsekit)",
+    "gameday(path, expect='held', **params): run a GameDay spec (pulsekit.gameday.run) before the "
+    "test and fail it unless the hypothesis verdict is `expect`; the result is the "
+    "`pulsekit_gameday` fixture",
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -246,3 +251,67 @@ def pulsekit_vitals_budget(pulsekit_artifacts: Artifacts) -> Callable[..., Any]:
         return report
 
     return check
+
+
+@pytest.fixture
+def pulsekit_gameday(request: pytest.FixtureRequest, pulsekit_artifacts: Artifacts) -> Any:
+    """The :class:`~pulsekit.gameday.GameDayResult` of the test's ``@pytest.mark.gameday(path,
+    **params)`` run; report, journal and postmortem go to the test's report folder.
+
+    ``path`` (a spec file or a folder holding ``gameday.yaml``) is taken relative to the test
+    file's folder first, then to pytest's root folder; ``params`` override spec keys
+    (``duration="20s"``, ``load__users=50``).
+    """
+    marker = request.node.get_closest_marker("gameday")
+    if marker is None or not marker.args:
+        raise pytest.UsageError(
+            f"{request.node.nodeid}: pulsekit_gameday needs @pytest.mark.gameday(PATH, **params)"
+        )
+    from pulsekit.gameday import run
+
+    params = {k: v for k, v in marker.kwargs.items() if k != "expect"}
+    return run(
+        _spec_path(request, str(marker.args[0])),
+        out=pulsekit_artifacts.path("gameday"),
+        progress=False,
+        **params,
+    )
+
+
+@pytest.fixture(autouse=True)
+def _pulsekit_gameday_marker(request: pytest.FixtureRequest) -> None:
+    """Runs the GameDay of a test marked ``gameday`` during its set-up (the verdict is judged
+    in the call phase, so a refuted hypothesis is a test failure, not an error)."""
+    if request.node.get_closest_marker("gameday") is not None:
+        request.getfixturevalue("pulsekit_gameday")
+
+
+def _spec_path(request: pytest.FixtureRequest, given: str) -> Path:
+    path = Path(given)
+    if path.is_absolute():
+        return path
+    for base in (Path(str(request.node.path)).parent, Path(request.config.rootpath)):
+        if (base / path).exists():
+            return base / path
+    raise pytest.UsageError(
+        f"{request.node.nodeid}: GameDay spec {given!r} not found next to the test file or under "
+        f"{request.config.rootpath}; give a path relative to one of them"
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> None:
+    marker = item.get_closest_marker("gameday")
+    result = getattr(item, "funcargs", {}).get("pulsekit_gameday")
+    if marker is None or result is None:
+        return
+    expect = marker.kwargs.get("expect", "held")
+    if expect not in ("held", "refuted"):
+        raise pytest.UsageError(
+            f"{item.nodeid}: gameday expect={expect!r}; use 'held' or 'refuted'"
+        )
+    verdict = "held" if result.hypothesis_held else "refuted"
+    if result.status != "completed" or verdict != expect:
+        from pulsekit.testing.checks import gameday_failure
+
+        pytest.fail(gameday_failure(result, expect=expect), pytrace=False)
