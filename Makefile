@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest lab system-deps bench clean
+.PHONY: demo test test-slow lint typecheck pytest lab system-deps bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
+
+## test-slow: not run by CI: every dojo at a human pace (PULSEKIT_DOJO_PAUSE s before each cell of a live notebook)
+DOJO_PAUSE ?= 20
+test-slow: $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" PULSEKIT_DOJO_PAUSE=$(DOJO_PAUSE) $(BIN)/python -m pytest dojos --timeout=900 --durations=0 -q
 
 ## system-deps: Debian's chromium and prometheus for the browser and Prometheus tests
 system-deps:

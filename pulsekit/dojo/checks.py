@@ -365,3 +365,21 @@ def check_budgets(budgets: Any, healthy: Any, slow_click: Any) -> Check:
     if vitals.check_budgets(slow_click, budgets).passed:
         return wrong(ex, "the slow-click page passes: too lenient")
     return right(ex, "the budget separates the healthy page from the slow click handler")
+
+
+def check_phone_inp(result: Any) -> Check:
+    """06 Ex3: the slow-click product page measured on the mobile profile with a click on #buy."""
+    ex = "exercise 3"
+    if result is None:
+        return missing(
+            ex, "browser.collect(product_url, runs=1, profile='mobile', interactions=[...])"
+        )
+    if "/products/" not in result.url or "regress=inp" not in result.url:
+        return wrong(ex, "measure the product page with ?regress=inp")
+    if result.profile != "mobile":
+        return wrong(ex, "use the mobile profile: the phone is the question")
+    if result.p75.get("INP") is None:
+        return wrong(ex, "no INP: without a click there is no interaction to measure")
+    if result.ratings.get("INP") == "good":
+        return wrong(ex, "INP is good: did the click reach the Add to cart button?")
+    return right(ex, "the slow click handler is slow on a phone too: it waits on the wall clock")

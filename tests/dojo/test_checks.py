@@ -199,3 +199,20 @@ def test_rules_file_with_promtool(tmp_path, require_binary) -> None:
     assert dojo.check_rules_file(rules).status == "right"
     rules.write_text("groups: []\n")
     assert dojo.check_rules_file(rules).status == "wrong"
+
+
+def test_phone_inp_without_a_browser() -> None:
+    """The phone check wants the product page, the mobile profile and a poor-enough INP."""
+
+    class _R:
+        def __init__(self, url: str, profile: str, inp: float | None, rating: str | None) -> None:
+            self.url, self.profile = url, profile
+            self.p75 = {"INP": inp}
+            self.ratings = {"INP": rating}
+
+    url = "http://127.0.0.1:1/products/42?regress=inp"
+    assert dojo.check_phone_inp(None).status == "missing"
+    assert dojo.check_phone_inp(_R(url, "mobile", 720.0, "poor")).status == "right"
+    assert "mobile" in dojo.check_phone_inp(_R(url, "desktop", 720.0, "poor")).why
+    assert "click" in dojo.check_phone_inp(_R(url, "mobile", None, None)).why
+    assert dojo.check_phone_inp(_R(url.split("?")[0], "mobile", 720.0, "poor")).status == "wrong"
