@@ -29,9 +29,11 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
 
-## test-slow: the full-length runs left out of `make test` (dojo 07/08 solutions notebooks)
+## test-slow: not run by CI: every dojo at a human pace (PULSEKIT_DOJO_PAUSE s before each cell of a
+## live notebook), with the full-length runs left out of `make test` (pytest -m slow: dojo 07/08 solutions)
+DOJO_PAUSE ?= 20
 test-slow: $(STAMP)
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -m slow
+	PATH="$(abspath $(BIN)):$$PATH" PULSEKIT_DOJO_PAUSE=$(DOJO_PAUSE) $(BIN)/python -m pytest dojos -m "slow or not slow" --timeout=900 --durations=0 -q
 
 ## system-deps: Debian's chromium and prometheus for the browser and Prometheus tests
 system-deps:

@@ -17,6 +17,7 @@ DEFAULT_PATHS = (
     "/api/vendors/{vendor}/dashboard",
 )
 MAX_RPS = 50.0
+UNTIL_STOPPED_MAX_S = 4 * 3600.0  # duration=None: until stop(), bounded so a forgotten thread ends
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,11 @@ class TrafficStats:
 
 
 class Trickle:
-    """GET requests against ``url`` at about ``rps`` on a daemon thread, bounded by ``duration``.
+    """GET requests against ``url`` at about ``rps`` on a daemon thread until :meth:`stop`.
+
+    ``duration=None`` (the default) sends until ``stop()`` (at most 4 hours, so a forgotten thread
+    still ends): a learner reading at human speed never finds an idle shop. Give a duration such
+    as ``"5m"`` to bound it more tightly.
 
     ``{id}`` in a path becomes a product id (1..5000), ``{vendor}`` a vendor id (1..300).
 
@@ -44,7 +49,7 @@ class Trickle:
         url: str,
         *,
         rps: float = 20.0,
-        duration: str | float = "5m",
+        duration: str | float | None = None,
         paths: Sequence[str] = DEFAULT_PATHS,
         seed: int = 42,
         timeout: float = 5.0,
@@ -58,7 +63,9 @@ class Trickle:
             raise ConfigError("paths is empty; pass at least one path such as '/api/products/{id}'")
         self.url = url.rstrip("/")
         self.rps = float(rps)
-        self.duration = parse_duration(duration, field="duration")
+        self.duration = (
+            UNTIL_STOPPED_MAX_S if duration is None else parse_duration(duration, field="duration")
+        )
         self.paths = tuple(paths)
         self.timeout = timeout
         self._random = random.Random(seed)
@@ -87,6 +94,11 @@ class Trickle:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    @property
+    def running(self) -> bool:
+        """True while the sending thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
 
     @property
     def stats(self) -> TrafficStats:
@@ -124,6 +136,6 @@ class Trickle:
             self._stop.wait(max(0.0, next_at - time.monotonic()))
 
 
-def trickle(url: str, *, rps: float = 20.0, duration: str | float = "5m") -> Trickle:
+def trickle(url: str, *, rps: float = 20.0, duration: str | float | None = None) -> Trickle:
     """Start a :class:`Trickle` of light traffic against ``url``; stop it or use ``with``."""
     return Trickle(url, rps=rps, duration=duration).start()
