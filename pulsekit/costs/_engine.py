@@ -61,7 +61,10 @@ def interrupted(exc: BaseException) -> bool:
     """True when DuckDB stopped a query because of Ctrl-C (then raise KeyboardInterrupt)."""
     import duckdb
 
-    return isinstance(exc, duckdb.InterruptException)
+    # a COPY interrupted by SIGINT surfaces as a plain RuntimeError("Query interrupted")
+    return isinstance(exc, duckdb.InterruptException) or str(exc).startswith(
+        ("Query interrupted", "INTERRUPT Error")
+    )
 
 
 def one_line(exc: BaseException) -> str:
@@ -79,9 +82,11 @@ def query_df(
 
     try:
         return con.execute(sql, list(params or [])).df()
-    except duckdb.InterruptException as exc:
-        raise KeyboardInterrupt from exc
-    except duckdb.Error as exc:
+    except (duckdb.Error, RuntimeError) as exc:
+        if interrupted(exc):
+            raise KeyboardInterrupt from exc
+        if not isinstance(exc, duckdb.Error):
+            raise
         raise CostError(f"cost query failed: {exc}") from exc
 
 
@@ -93,7 +98,9 @@ def query_rows(
 
     try:
         return con.execute(sql, list(params or [])).fetchall()
-    except duckdb.InterruptException as exc:
-        raise KeyboardInterrupt from exc
-    except duckdb.Error as exc:
+    except (duckdb.Error, RuntimeError) as exc:
+        if interrupted(exc):
+            raise KeyboardInterrupt from exc
+        if not isinstance(exc, duckdb.Error):
+            raise
         raise CostError(f"cost query failed: {exc}") from exc

@@ -94,7 +94,7 @@ def describe(con: duckdb.DuckDBPyConnection, reader: str) -> dict[str, str]:
 
     try:
         rows = con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
-    except duckdb.Error as exc:
+    except (duckdb.Error, RuntimeError) as exc:
         if interrupted(exc):
             raise KeyboardInterrupt from exc
         raise CostError(
@@ -146,7 +146,7 @@ def check_types(
         )
     try:
         row = con.execute(f"SELECT {', '.join(parts)} FROM {reader}").fetchone()
-    except duckdb.Error as exc:
+    except (duckdb.Error, RuntimeError) as exc:
         if interrupted(exc):
             raise KeyboardInterrupt from exc
         raise SchemaError(

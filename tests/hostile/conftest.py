@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.faults.conftest import api, fault_proxy, upstream  # noqa: F401  (fixtures)
+from tests.vitals.conftest import chromium  # noqa: F401  (fixture)
 
 REPO = Path(__file__).resolve().parents[2]
 
