@@ -121,7 +121,7 @@ def mutation(method: _F) -> _F:
         if self._dir is None or self._changing:
             return method(self, *args, **kwargs)
         with locked(self._dir):
-            self._refresh()
+            _refresh(self)
             self._changing = True
             try:
                 return method(self, *args, **kwargs)
@@ -129,3 +129,14 @@ def mutation(method: _F) -> _F:
                 self._changing = False
 
     return wrapper  # type: ignore[return-value]
+
+
+def _refresh(inc: Any) -> None:
+    """Reload the record and timeline if another writer replaced the file since ``inc`` read it."""
+    try:
+        seen = signature(inc._dir / RECORD_FILE)
+    except FileNotFoundError:
+        return
+    if seen != inc._seen:
+        fresh = type(inc).load(inc._dir, clock=inc._clock)
+        inc.__dict__.update(fresh.__dict__)

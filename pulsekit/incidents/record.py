@@ -185,17 +185,6 @@ class Incident:
             atomic_write(self._dir / RECORD_FILE, text + "\n")
             self._seen = signature(self._dir / RECORD_FILE)
 
-    def _refresh(self) -> None:
-        """Reload the record and timeline if another writer replaced the file since we read it."""
-        assert self._dir is not None
-        try:
-            seen = signature(self._dir / RECORD_FILE)
-        except FileNotFoundError:
-            return
-        if seen != self._seen:
-            fresh = type(self).load(self._dir, clock=self._clock)
-            self.__dict__.update(fresh.__dict__)
-
     def __repr__(self) -> str:
         return (
             f"<Incident {self.id} {self.severity.name} {self.status.value} {self.title!r} "
