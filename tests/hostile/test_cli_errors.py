@@ -6,12 +6,13 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from tests.costs.conftest import DATA
-from tests.hostile.conftest import one_line_error, pulsekit, wait_for
+from tests.hostile.conftest import one_line_error, pulsekit
 
 
 def test_faults_serve_on_a_port_in_use_is_one_line(tmp_path: Path) -> None:
@@ -49,31 +50,51 @@ def test_faults_serve_refuses_ports_outside_the_tcp_range() -> None:
     assert "70000" in result.stderr and "Traceback" not in result.stderr
 
 
+def _big_csv(path: Path, copies: int) -> Path:
+    lines = (DATA / "focus_1_0_slice.csv").read_text().splitlines(keepends=True)
+    with path.open("w") as fh:
+        fh.write(lines[0])
+        for _ in range(copies):
+            fh.writelines(lines[1:])
+    return path
+
+
 def test_ctrl_c_during_a_cost_conversion_exits_130_and_leaves_no_temp_file(
     tmp_path: Path,
 ) -> None:
     """SIGINT while a billing export is converted: exit 130, no temp file, no half cache."""
-    lines = (DATA / "focus_1_0_slice.csv").read_text().splitlines(keepends=True)
-    big = tmp_path / "big.csv"
-    with big.open("w") as fh:
-        fh.write(lines[0])
-        for _ in range(100):
-            fh.writelines(lines[1:])
-    cache = tmp_path / "cache"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pulsekit", "costs", "report", str(big), "--cache-dir", str(cache)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        wait_for(lambda: cache.exists() and list(cache.glob(".*.tmp")), 120, "the conversion")
-        proc.send_signal(signal.SIGINT)
-        _, stderr = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
+    for attempt, copies in enumerate((200, 800, 3200)):  # bigger if a fast machine beat the poll
+        big = _big_csv(tmp_path / f"big{attempt}.csv", copies)
+        cache = tmp_path / f"cache{attempt}"
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pulsekit", "costs", "report", str(big), "--cache-dir",
+             str(cache)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            converting = _poll_tmp(cache, proc)
+            if converting:
+                proc.send_signal(signal.SIGINT)
+            _, stderr = proc.communicate(timeout=120)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(10)
+        big.unlink()
+        if converting and list(cache.glob("*.parquet")) == []:
+            break
+    else:
+        pytest.fail("the conversion always finished before it could be interrupted")
     assert proc.returncode == 130, stderr
     assert "Traceback" not in stderr
     assert list(cache.iterdir()) == []
+
+
+def _poll_tmp(cache: Path, proc: subprocess.Popen[str]) -> bool:
+    """True once the conversion's temp file exists; False if the command ended first."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if cache.exists() and list(cache.glob(".*.tmp")):
+            return True
+        time.sleep(0.005)
+    return False
