@@ -51,11 +51,14 @@ def read_jsonl(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]
     """``(line number, object)`` pairs of every readable line, and one problem text per bad line."""
     records: list[tuple[int, dict[str, Any]]] = []
     problems: list[str] = []
-    text = path.read_text(encoding="utf-8", errors="replace")
+    raw = path.read_bytes()
+    text = raw.decode("utf-8", errors="replace")
     lines = text.split("\n")
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
+        if "\ufffd" in line and "\ufffd".encode() not in raw.split(b"\n")[number - 1]:
+            problems.append(f"{path.name} line {number}: invalid UTF-8 bytes shown as U+FFFD")
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:

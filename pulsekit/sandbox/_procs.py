@@ -13,7 +13,6 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -40,32 +39,38 @@ class _Spawner:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._jobs: list[tuple[Any, Future[Any]]] = []
+        self._jobs: list[tuple[Any, dict[str, Any], threading.Event]] = []
         self._ready = threading.Condition(self._lock)
         self._thread: threading.Thread | None = None
 
     def run(self, job: Any) -> Any:
-        future: Future[Any] = Future()
+        box: dict[str, Any] = {}
+        done = threading.Event()
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
                     target=self._loop, name="pulsekit-spawner", daemon=True
                 )
                 self._thread.start()
-            self._jobs.append((job, future))
+            self._jobs.append((job, box, done))
             self._ready.notify()
-        return future.result()
+        done.wait()
+        if "error" in box:
+            raise box["error"]
+        return box["result"]
 
     def _loop(self) -> None:
         while True:
             with self._lock:
                 while not self._jobs:
                     self._ready.wait()
-                job, future = self._jobs.pop(0)
+                job, box, done = self._jobs.pop(0)
             try:
-                future.set_result(job())
+                box["result"] = job()
             except BaseException as exc:  # handed back to the caller's thread
-                future.set_exception(exc)
+                box["error"] = exc
+            finally:
+                done.set()
 
 
 # process-wide by nature: the thread must outlive every Sandbox that forks through it

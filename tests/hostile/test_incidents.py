@@ -77,3 +77,16 @@ def test_incident_files_are_private_whatever_writes_them(tmp_path: Path) -> None
     modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir() if p.is_file()}
     assert modes["timeline.jsonl"] == 0o600
     assert {modes["incident.json"], modes["pm.md"]} == {0o600}
+
+
+def test_invalid_utf8_in_a_timeline_is_kept_but_reported(tmp_path: Path) -> None:
+    """A timeline line with a bad byte loads (shown as U+FFFD) and says so in an IncidentWarning."""
+    from pulsekit.incidents import IncidentWarning
+
+    folder = tmp_path / "tl"
+    Incident("tl", dir=folder)
+    with (folder / "timeline.jsonl").open("ab") as fh:
+        fh.write(b'{"time": "2026-01-01T00:00:00Z", "type": "note", "description": "x\xffy"}\n')
+    with pytest.warns(IncidentWarning, match="invalid UTF-8"):
+        inc = Incident.load(folder)
+    assert any("\ufffd" in e.description for e in inc.timeline)
