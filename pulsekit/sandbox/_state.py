@@ -101,7 +101,7 @@ def _pids(state: dict[str, Any]) -> list[tuple[int, float | None]]:
         if s.get("pid")
     ]
     if state.get("prometheus_pid"):
-        pids.append((int(state["prometheus_pid"]), None))
+        pids.append((int(state["prometheus_pid"]), state.get("prometheus_started")))
     return pids
 
 

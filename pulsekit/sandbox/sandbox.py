@@ -222,6 +222,10 @@ class Sandbox:
             "proxy_url": self.proxy_url,
             "prometheus_url": self.prometheus_url,
             "prometheus_pid": None if self._prometheus is None else self._prometheus.pid,
+            # with the PID's start time, `down` never signals a process that reused the PID
+            "prometheus_started": None
+            if self._prometheus is None
+            else _procs.create_time(self._prometheus.pid),
             "run_dir": str(self.run_dir),
             "services": {
                 n: {

@@ -117,3 +117,29 @@ def test_a_corrupt_state_file_is_an_error_naming_the_file_and_live_processes(
     wait_for(lambda: not any(_alive(p) for p in pids), 30, "the services to stop")
     again = pulsekit("sandbox", "status", "--name", "cor", env=env)
     assert again.returncode == 0 and "not running" in again.stdout
+
+
+def test_down_never_signals_a_process_that_reused_a_pid(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, started: list[int]
+) -> None:
+    """A state file whose Prometheus PID now belongs to another process leaves that process alone."""
+    from pulsekit.sandbox import _state
+
+    monkeypatch.setenv("PULSEKIT_STATE_DIR", str(tmp_path / "state"))
+    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    started.append(bystander.pid)
+    try:
+        real_start = psutil.Process(bystander.pid).create_time()
+        _state.save(
+            "reused",
+            {
+                "services": {},
+                "prometheus_pid": bystander.pid,
+                "prometheus_started": real_start - 60,
+            },
+        )
+        _state.down("reused")
+        assert bystander.poll() is None, "down signalled a process that only reused the PID"
+    finally:
+        bystander.kill()
+        bystander.wait(10)
