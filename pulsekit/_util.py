@@ -60,14 +60,39 @@ def allowed_hosts(extra: Iterable[str] | None = None) -> set[str]:
 
 
 def is_loopback(host: str) -> bool:
-    """True for ``localhost`` and any address in 127.0.0.0/8 or ::1."""
+    """True for ``localhost``, any address in 127.0.0.0/8 or ::1, and a ``*.localhost`` name
+    whose every resolved address is loopback (resolvers may answer such names with anything)."""
     host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
+    if host == "localhost":
         return True
+    if host.endswith(".localhost"):
+        return _resolves_to_loopback(host)
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _resolves_to_loopback(host: str) -> bool:
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return False
+    addresses = {str(info[4][0]).split("%")[0] for info in infos}
+    return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any password replaced by ``***`` (``http://user:***@host``), for output."""
+    if "@" not in url or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    netloc, sep, tail = rest.partition("/")
+    if "@" not in netloc:
+        return url
+    userinfo, host = netloc.rsplit("@", 1)
+    user = userinfo.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}{sep}{tail}"
 
 
 def check_host_allowed(
@@ -76,14 +101,13 @@ def check_host_allowed(
     """Return the host of ``target`` (URL or ``host:port``) or raise :class:`NotAllowedError`."""
     host = urlsplit(target).hostname if "://" in target else target.rsplit(":", 1)[0]
     host = (host or "").strip("[]")
+    shown = redact_url(target)
     if not host:
-        raise NotAllowedError(
-            f"{what} {target!r} has no host; use a URL like http://127.0.0.1:8080"
-        )
+        raise NotAllowedError(f"{what} {shown!r} has no host; use a URL like http://127.0.0.1:8080")
     if is_loopback(host) or host.lower() in allowed_hosts(allow):
         return host
     raise NotAllowedError(
-        f"{what} {target!r}: host {host} is not loopback and not on the allow-list; "
+        f"{what} {shown!r}: host {host} is not loopback and not on the allow-list; "
         f'pass allow=["{host}"] (CLI: --allow {host}) or set PULSEKIT_ALLOW_HOSTS={host}'
     )
 

@@ -59,6 +59,11 @@ class _LazyGroup(click.Group):
             return super().invoke(ctx)
         except PulsekitError as exc:
             raise click.ClickException(str(exc)) from exc
+        except KeyboardInterrupt:
+            # every command: Ctrl-C exits 130 (128 + SIGINT), as shells and `load run` do;
+            # click's own handling would print "Aborted!" and exit 1
+            click.echo("interrupted", err=True)
+            raise click.exceptions.Exit(130) from None
 
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

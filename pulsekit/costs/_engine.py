@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -19,8 +20,15 @@ def connect(*, threads: int = 2, memory_limit: str = "1GB") -> duckdb.DuckDBPyCo
     import duckdb
 
     con = duckdb.connect(":memory:")
-    con.execute(f"SET threads={int(threads)}")
-    con.execute(f"SET memory_limit='{memory_limit}'")
+    try:
+        con.execute(f"SET threads={int(threads)}")
+        con.execute(f"SET memory_limit={literal(memory_limit)}")
+    except duckdb.Error as exc:
+        con.close()
+        raise CostError(
+            f"threads={threads!r} / memory_limit={memory_limit!r} refused: {one_line(exc)}; "
+            "use a whole number of threads and a size like '1GB'"
+        ) from exc
     con.execute("SET TimeZone='UTC'")
     # no progress bar on stdout; in Jupyter it is already off and cannot be changed
     with contextlib.suppress(duckdb.Error):
@@ -42,6 +50,35 @@ def literal(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+_GLOB = {"*": "[*]", "?": "[?]", "[": "[[]"}
+
+
+def path_literal(path: str | os.PathLike[str]) -> str:
+    """A file path as a literal that DuckDB's readers take literally, never as a glob pattern.
+
+    ``read_csv('x*.csv')`` reads every file matching ``x*.csv``; a file really named so must be
+    written ``x[*].csv``.
+    """
+    return literal("".join(_GLOB.get(c, c) for c in str(path)))
+
+
+def interrupted(exc: BaseException) -> bool:
+    """True when DuckDB stopped a query because of Ctrl-C (then raise KeyboardInterrupt)."""
+    import duckdb
+
+    # a COPY interrupted by SIGINT surfaces as a plain RuntimeError("Query interrupted")
+    return isinstance(exc, duckdb.InterruptException) or str(exc).startswith(
+        ("Query interrupted", "INTERRUPT Error")
+    )
+
+
+def one_line(exc: BaseException) -> str:
+    """The first line of a (DuckDB) error, without the SQL it echoes."""
+    text = str(exc).strip().splitlines()
+    first = text[0].strip() if text else type(exc).__name__
+    return first if len(first) <= 300 else first[:297] + "..."
+
+
 def query_df(
     con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None
 ) -> pd.DataFrame:
@@ -50,7 +87,11 @@ def query_df(
 
     try:
         return con.execute(sql, list(params or [])).df()
-    except duckdb.Error as exc:
+    except (duckdb.Error, RuntimeError) as exc:
+        if interrupted(exc):
+            raise KeyboardInterrupt from exc
+        if not isinstance(exc, duckdb.Error):
+            raise
         raise CostError(f"cost query failed: {exc}") from exc
 
 
@@ -62,5 +103,9 @@ def query_rows(
 
     try:
         return con.execute(sql, list(params or [])).fetchall()
-    except duckdb.Error as exc:
+    except (duckdb.Error, RuntimeError) as exc:
+        if interrupted(exc):
+            raise KeyboardInterrupt from exc
+        if not isinstance(exc, duckdb.Error):
+            raise
         raise CostError(f"cost query failed: {exc}") from exc

@@ -9,7 +9,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pulsekit.costs import _schema
-from pulsekit.costs._engine import connect, ident, literal, query_df, query_rows
+from pulsekit.costs._engine import (
+    connect,
+    ident,
+    literal,
+    one_line,
+    path_literal,
+    query_df,
+    query_rows,
+)
 from pulsekit.costs.egress import egress_sql
 from pulsekit.costs.results import CostTable, money
 from pulsekit.errors import CostError
@@ -93,11 +101,14 @@ class CostData:
 
         try:
             self._con.execute(
-                f"CREATE VIEW focus AS SELECT * FROM read_parquet({literal(str(self.path))})"
+                f"CREATE VIEW focus AS SELECT * FROM read_parquet({path_literal(self.path)})"
             )
         except duckdb.Error as exc:
             self.close()
-            raise CostError(f"cannot open {self.path} as FOCUS Parquet: {exc}") from exc
+            raise CostError(
+                f"cannot open {self.path} as FOCUS Parquet: {one_line(exc)}; "
+                "pass the export itself to pulsekit.costs.open()"
+            ) from exc
         self.has_metrics = metrics is not None
         if metrics is not None:
             self._register_metrics(metrics)
@@ -107,9 +118,9 @@ class CostData:
         if isinstance(metrics, str | os.PathLike):
             path = str(metrics)
             reader = (
-                f"read_parquet({literal(path)})"
+                f"read_parquet({path_literal(path)})"
                 if path.endswith(".parquet")
-                else f"read_csv({literal(path)}, header=true)"
+                else f"read_csv({path_literal(path)}, header=true)"
             )
             con.execute(f"CREATE VIEW metrics_raw AS SELECT * FROM {reader}")
         else:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pulsekit.costs import _schema
-from pulsekit.costs._engine import connect, ident, literal
+from pulsekit.costs._engine import connect, ident, interrupted, literal, one_line, path_literal
 from pulsekit.errors import CostError, SchemaError
 
 if TYPE_CHECKING:
@@ -58,7 +58,8 @@ def _files(source: Path) -> list[Path]:
 
 
 def _reader(files: list[Path]) -> str:
-    names = "[" + ", ".join(literal(str(f)) for f in files) + "]"
+    # each file by its own name: DuckDB would read "x*.csv" as every file matching x*.csv
+    names = "[" + ", ".join(path_literal(f) for f in files) + "]"
     if all(f.name.endswith(".parquet") for f in files):
         return f"read_parquet({names}, union_by_name=true)"
     if any(f.name.endswith(".parquet") for f in files):
@@ -69,14 +70,37 @@ def _reader(files: list[Path]) -> str:
     )
 
 
+def _sweep_stale_tmp(folder: Path) -> None:
+    """Remove temp files of conversions whose process died (SIGKILL leaves them behind)."""
+    for tmp in folder.glob(".*.tmp"):
+        pid = tmp.name.rsplit(".", 2)[-2]
+        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
 def describe(con: duckdb.DuckDBPyConnection, reader: str) -> dict[str, str]:
     """Column name -> DuckDB type of a reader expression."""
     import duckdb
 
     try:
         rows = con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
-    except duckdb.Error as exc:
-        raise CostError(f"cannot read billing data: {exc}") from exc
+    except (duckdb.Error, RuntimeError) as exc:
+        if interrupted(exc):
+            raise KeyboardInterrupt from exc
+        raise CostError(
+            f"cannot read billing data: {one_line(exc)}; pass a complete FOCUS or AWS CUR 2.0 "
+            "export (CSV, CSV.gz or Parquet)"
+        ) from exc
     return {str(r[0]): str(r[1]) for r in rows}
 
 
@@ -122,8 +146,13 @@ def check_types(
         )
     try:
         row = con.execute(f"SELECT {', '.join(parts)} FROM {reader}").fetchone()
-    except duckdb.Error as exc:
-        raise SchemaError(f"{what}: cannot read or convert columns: {exc}") from exc
+    except (duckdb.Error, RuntimeError) as exc:
+        if interrupted(exc):
+            raise KeyboardInterrupt from exc
+        raise SchemaError(
+            f"{what}: cannot read or convert columns: {one_line(exc)}; check the export is "
+            "complete and not corrupted"
+        ) from exc
     assert row is not None
     if row[0] == 0:
         raise SchemaError(f"{what} has no rows; export a billing period that has charges")
@@ -222,17 +251,26 @@ def convert(
         else:
             select, checks = cur.cur_select(columns, what)
         check_types(con, reader, checks, what)
-        target_dir.mkdir(parents=True, exist_ok=True)
+        target_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _sweep_stale_tmp(target_dir)
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         try:
             con.execute(
                 f"COPY (SELECT {select} FROM {reader} ORDER BY ChargePeriodStart) "
                 f"TO {literal(str(tmp))} (FORMAT parquet, COMPRESSION zstd)"
             )
+            os.chmod(tmp, 0o600)  # account IDs and costs: private, as every pulsekit record
             os.replace(tmp, target)
-        except Exception as exc:
+        except BaseException as exc:
             tmp.unlink(missing_ok=True)
-            raise CostError(f"{what}: conversion to Parquet failed: {exc}") from exc
+            if interrupted(exc):
+                raise KeyboardInterrupt from exc
+            if not isinstance(exc, Exception):
+                raise
+            raise CostError(
+                f"{what}: conversion to Parquet failed: {one_line(exc)}; check the export "
+                "is complete and the cache folder is writable"
+            ) from exc
         return target
     finally:
         con.close()

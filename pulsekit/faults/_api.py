@@ -37,6 +37,8 @@ async def _body(request: web.Request) -> Any:
         raise ApiError(400, "bad request body: EOF")
     try:
         return json.loads(raw)
+    except RecursionError as exc:
+        raise ApiError(400, "bad request body: JSON nested too deeply") from exc
     except ValueError as exc:
         raise ApiError(400, f"bad request body: {exc}") from exc
 
@@ -57,6 +59,11 @@ def build_app(
             response = _error(exc)
         except web.HTTPNotFound:
             response = web.Response(status=404, text="404 page not found\n")
+        except web.HTTPException:
+            raise
+        except (RecursionError, ValueError, TypeError) as exc:
+            # input shapes the checks did not foresee: still the caller's input, so a 4xx
+            response = _error(ApiError(400, f"bad request body: {type(exc).__name__}"))
         response.headers["X-Toxiproxy-Request-Id"] = str(next(ids))
         return response
 
@@ -64,7 +71,7 @@ def build_app(
         return _json({name: p.to_json() for name, p in collection.proxies.items()})
 
     async def create_proxy(request: web.Request) -> web.Response:
-        proxy = await collection.create(await _body(request))
+        proxy = await collection.create(await _body(request), ttl=request.headers.get(TTL_HEADER))
         return _json(proxy.to_json(), 201)
 
     async def populate(request: web.Request) -> web.Response:

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from pulsekit.errors import ConfigError
+from pulsekit.errors import ConfigError, FaultError
 
 _PROXY = click.option(
     "--proxy",
@@ -30,7 +30,13 @@ def faults() -> None:
 
 @faults.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="API bind address.")
-@click.option("--port", default=8474, show_default=True, type=int, help="API port (0: any).")
+@click.option(
+    "--port",
+    default=8474,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="API port (0: any).",
+)
 @_ALLOW
 @click.option("--default-ttl", default="5m", show_default=True, help="TTL of a fault without one.")
 @click.option("--max-ttl", default="1h", show_default=True, help="Longest TTL accepted.")
@@ -43,6 +49,7 @@ def serve(
     host: str, port: int, allow: tuple[str, ...], default_ttl: str, max_ttl: str, config: str | None
 ) -> None:
     """Serve the Toxiproxy 2.12-compatible API (Ctrl-C stops it and every fault)."""
+    from pulsekit.faults._toxics import ApiError
     from pulsekit.faults.proxy import FaultProxy
 
     proxies: list[dict[str, Any]] | None = None
@@ -50,16 +57,30 @@ def serve(
         try:
             with open(config, encoding="utf-8") as fh:
                 proxies = json.load(fh)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
             raise ConfigError(f"--config {config}: not a JSON array of proxies ({exc})") from exc
+        if not isinstance(proxies, list):
+            raise ConfigError(
+                f"--config {config}: expected a JSON array of proxies "
+                '([{"name": ..., "listen": ..., "upstream": ...}]), got a JSON '
+                f"{type(proxies).__name__}"
+            )
     proxy = FaultProxy(
         host=host, port=port, allow=allow, default_ttl=default_ttl, max_ttl=max_ttl, proxies=proxies
     )
-    proxy.run(
-        on_ready=lambda p: click.echo(
-            f"pulsekit fault proxy: Toxiproxy API on {p.url} (Ctrl-C to stop)", err=True
+    try:
+        proxy.run(
+            on_ready=lambda p: click.echo(
+                f"pulsekit fault proxy: Toxiproxy API on {p.url} (Ctrl-C to stop)", err=True
+            )
         )
-    )
+    except ApiError as exc:
+        raise ConfigError(f"--config {config}: {exc.message}; fix that entry") from exc
+    except OSError as exc:
+        raise FaultError(
+            f"cannot serve the API on {host}:{port}: {exc.strerror or exc}; "
+            "pick another --port (0 picks a free one)"
+        ) from exc
 
 
 def _client(proxy_url: str, allow: tuple[str, ...]) -> Any:

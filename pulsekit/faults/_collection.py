@@ -3,26 +3,43 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
+import re
 import socket
 import time
 from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
-from pulsekit._util import check_host_allowed, parse_duration
+from pulsekit._util import allowed_hosts, check_host_allowed, parse_duration
 from pulsekit.errors import PulsekitError
 from pulsekit.faults._pipes import ClientSide, Conn
-from pulsekit.faults._toxics import ApiError, Toxic, check_attributes, check_toxicity, parse_toxic
+from pulsekit.faults._toxics import (
+    ApiError,
+    Toxic,
+    check_attributes,
+    check_name,
+    check_time_bounds,
+    check_toxicity,
+    parse_toxic,
+)
 
 STREAMS = ("upstream", "downstream")
 _HISTORY = 10_000
+_PORT = re.compile(r"[0-9]{1,5}")
 
 
-def split_hostport(value: str, *, field: str) -> tuple[str, int]:
+def split_hostport(value: Any, *, field: str, any_port: bool = False) -> tuple[str, int]:
+    """``(host, port)`` of a ``host:port`` string with a port in 1-65535 (0 too when ``any_port``)."""
+    if not isinstance(value, str):
+        raise ApiError(400, f"bad request body: {field} must be a host:port string, got {value!r}")
     host, sep, port = value.rpartition(":")
-    if not sep or not port.isdigit():
-        raise ApiError(400, f"bad request body: {field} {value!r} must be host:port")
+    low = 0 if any_port else 1
+    if not sep or not _PORT.fullmatch(port) or not low <= int(port) <= 65535:
+        raise ApiError(
+            400, f"bad request body: {field} {value!r} must be host:port with a port {low}-65535"
+        )
     return host.strip("[]"), int(port)
 
 
@@ -43,13 +60,18 @@ class Proxy:
         self.down_record: dict[str, Any] | None = None
 
     async def start(self) -> None:
-        host, port = split_hostport(self.listen, field="listen")
+        host, port = split_hostport(self.listen, field="listen", any_port=True)
         loop = asyncio.get_running_loop()
         family = socket.AF_UNSPEC
         if host in ("", "0.0.0.0"):
             host, family = "0.0.0.0", socket.AF_INET
         else:
-            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            try:
+                infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            except OSError as exc:  # socket.gaierror: the caller's input, not our trouble
+                raise ApiError(
+                    400, f"bad request body: listen host {host!r} cannot be resolved ({exc})"
+                ) from exc
             infos.sort(key=lambda info: info[0] != socket.AF_INET)
             host = str(infos[0][4][0])
         try:
@@ -142,11 +164,37 @@ class ProxyCollection:
             )
         return ttl
 
-    def _check_upstream(self, upstream: str) -> None:
+    def _check_upstream(self, upstream: Any) -> None:
+        split_hostport(upstream, field="upstream")
         try:
             check_host_allowed(upstream, allow=self.allow, what="upstream")
         except PulsekitError as exc:
             raise ApiError(403, str(exc)) from exc
+
+    def _check_listen(self, listen: Any) -> str:
+        """The listen address to bind: loopback unless the allow-list names the host.
+
+        A wildcard (``0.0.0.0:0``, ``[::]:0``, ``:0``, what several Toxiproxy clients send) binds
+        loopback instead, and the answer shows it; any other non-loopback host is refused, so a
+        proxy never publishes a loopback-only service to the network.
+        """
+        host, port = split_hostport(listen, field="listen", any_port=True)
+        if host.lower() in allowed_hosts(self.allow):
+            return str(listen)
+        if host in ("", "0.0.0.0"):
+            return f"127.0.0.1:{port}"
+        if host == "::":
+            return f"[::1]:{port}"
+        try:
+            check_host_allowed(listen, allow=self.allow, what="listen address")
+        except PulsekitError as exc:
+            raise ApiError(403, str(exc)) from exc
+        return str(listen)
+
+    def _check_enabled(self, value: Any) -> bool | None:
+        if value is None or isinstance(value, bool):
+            return value
+        raise ApiError(400, f"bad request body: enabled must be true or false, got {value!r}")
 
     def _refuse_if_halted(self) -> None:
         if self.halted:
@@ -188,29 +236,43 @@ class ProxyCollection:
         if record["kind"] == "down":
             proxy.down_record = None
             self._close(record, "ttl")
-            asyncio.get_running_loop().create_task(self._enable(proxy))
+            asyncio.get_running_loop().create_task(self._enable(proxy, retry=True))
             return
         toxic = proxy.find(record["toxic"])
         if toxic is not None and toxic.extra.get("record") is record:
             self._drop_toxic(proxy, toxic, "ttl")
 
-    async def _enable(self, proxy: Proxy) -> None:
-        if not proxy.enabled:
+    async def _enable(self, proxy: Proxy, *, retry: bool = False) -> None:
+        if proxy.enabled:
+            return
+        try:
             await proxy.start()
-            proxy.enabled = True
+        except ApiError:
+            if not retry:
+                raise
+            # the listen port was taken meanwhile: the link stays down, visibly, and is retried
+            proxy.down_record = self._open(
+                "down", proxy, self.default_ttl, toxic=None, attributes={}, note="re-enable failed"
+            )
+            return
+        proxy.enabled = True
 
     # -- proxies ------------------------------------------------------------------------
-    async def create(self, body: Any, *, replace: bool = False) -> Proxy:
+    async def create(self, body: Any, *, replace: bool = False, ttl: Any = None) -> Proxy:
         if not isinstance(body, dict):
             raise ApiError(400, "bad request body: expected a JSON object")
         for key in ("name", "upstream"):
-            if not body.get(key):
+            if body.get(key) in (None, ""):
                 raise ApiError(400, f"missing required field: {key}")
-        name, upstream = str(body["name"]), str(body["upstream"])
-        listen = str(body.get("listen") or "127.0.0.1:0")
-        enabled = body.get("enabled")
-        enabled = True if enabled is None else bool(enabled)
+        name, upstream = check_name(body["name"], what="proxy name"), body["upstream"]
+        listen = body.get("listen") or "127.0.0.1:0"
+        enabled = self._check_enabled(body.get("enabled"))
         self._check_upstream(upstream)
+        listen = self._check_listen(listen)
+        seconds = 0.0
+        if enabled is False:  # a link created down is a "down" fault: halt and a TTL cover it
+            self._refuse_if_halted()
+            seconds = self.ttl_of(ttl if ttl is not None else body.get("pulsekit_ttl"))
         old = self.proxies.get(name)
         if old is not None:
             if not replace:
@@ -218,9 +280,11 @@ class ProxyCollection:
             if old.upstream == upstream and _same_listen(old.listen, listen):
                 return old
             await self.delete(name)
-        proxy = Proxy(name, listen, upstream, enabled)
-        if enabled:
+        proxy = Proxy(name, listen, upstream, enabled is not False)
+        if proxy.enabled:
             await proxy.start()
+        else:
+            proxy.down_record = self._open("down", proxy, seconds, toxic=None, attributes={})
         self.proxies[name] = proxy
         return proxy
 
@@ -231,11 +295,16 @@ class ProxyCollection:
             if not isinstance(item, dict):
                 raise ApiError(400, f"bad request body: proxy {index} is not an object")
             for key in ("name", "upstream"):
-                if not item.get(key):
+                if item.get(key) in (None, ""):
                     raise ApiError(400, f"missing required field: {key} at proxy {index + 1}")
-            self._check_upstream(str(item["upstream"]))
+            check_name(item["name"], what=f"proxy name at proxy {index + 1}")
+            self._check_upstream(item["upstream"])
+            self._check_listen(item.get("listen") or "127.0.0.1:0")
         done: list[Proxy] = []
         for item in body:
+            # as Toxiproxy's populate: every proxy is created enabled, so populate never takes a
+            # link down behind the halt lever and the TTLs
+            item = {**item, "enabled": True}
             try:
                 done.append(await self.create(item, replace=True))
             except ApiError as exc:
@@ -247,24 +316,20 @@ class ProxyCollection:
         proxy = self.get(name)
         if not isinstance(body, dict):
             raise ApiError(400, "bad request body: expected a JSON object")
+        # validate everything first: a refused update applies nothing
         listen = body.get("listen") or proxy.listen
         upstream = body.get("upstream") or proxy.upstream
-        enabled = body.get("enabled")
+        enabled = self._check_enabled(body.get("enabled"))
+        listen = self._check_listen(listen)
+        if upstream != proxy.upstream:
+            self._check_upstream(upstream)
         seconds = 0.0
         if enabled is False and proxy.enabled:
             self._refuse_if_halted()
             seconds = self.ttl_of(ttl)
-        if upstream != proxy.upstream:
-            self._check_upstream(upstream)
-            proxy.upstream_addr = split_hostport(upstream, field="upstream")
         restart = upstream != proxy.upstream or not _same_listen(proxy.listen, listen)
-        proxy.upstream = upstream
-        if restart and proxy.enabled:
-            proxy.stop()
-            proxy.listen = listen
-            await proxy.start()
-        elif restart:
-            proxy.listen = listen
+        if restart:
+            await self._move(proxy, listen, upstream)
         if enabled is False and proxy.enabled:
             proxy.stop()
             proxy.enabled = False
@@ -274,6 +339,29 @@ class ProxyCollection:
             self._close(proxy.down_record, "api")
             proxy.down_record = None
         return proxy
+
+    async def _move(self, proxy: Proxy, listen: str, upstream: str) -> None:
+        """Point ``proxy`` at a new listen/upstream; on failure it is left exactly as it was."""
+        old = (proxy.listen, proxy.upstream, proxy.upstream_addr)
+        proxy.upstream_addr = split_hostport(upstream, field="upstream")
+        proxy.upstream = upstream
+        if not proxy.enabled:
+            proxy.listen = listen
+            return
+        proxy.stop()
+        proxy.listen = listen
+        try:
+            await proxy.start()
+        except ApiError:
+            proxy.listen, proxy.upstream, proxy.upstream_addr = old
+            with contextlib.suppress(ApiError):
+                await proxy.start()
+            if proxy.server is None:  # the old address was taken meanwhile: say so, and retry
+                proxy.enabled = False
+                proxy.down_record = self._open(
+                    "down", proxy, self.default_ttl, toxic=None, attributes={}
+                )
+            raise
 
     async def delete(self, name: str) -> None:
         proxy = self.get(name)
@@ -287,6 +375,7 @@ class ProxyCollection:
     def add_toxic(self, name: str, body: Any, *, ttl: Any = None) -> Toxic:
         proxy = self.get(name)
         toxic = parse_toxic(body)
+        check_time_bounds(toxic.type, toxic.attributes, self.max_ttl)
         if isinstance(body, dict) and ttl is None:
             ttl = body.get("pulsekit_ttl")
         seconds = self.ttl_of(ttl)
@@ -314,6 +403,7 @@ class ProxyCollection:
         if not isinstance(body, dict):
             raise ApiError(400, "bad request body: expected a JSON object")
         attrs = check_attributes(toxic.type, body.get("attributes"), base=toxic.attributes)
+        check_time_bounds(toxic.type, attrs, self.max_ttl)
         toxicity = check_toxicity(body.get("toxicity"), default=toxic.toxicity)
         ttl = ttl if ttl is not None else body.get("pulsekit_ttl")
         record = toxic.extra.get("record")
@@ -376,8 +466,8 @@ def _same_listen(a: str, b: str) -> bool:
     if a == b:
         return True
     try:
-        ha, pa = split_hostport(a, field="listen")
-        hb, pb = split_hostport(b, field="listen")
+        ha, pa = split_hostport(a, field="listen", any_port=True)
+        hb, pb = split_hostport(b, field="listen", any_port=True)
     except ApiError:
         return False
     same_host = ha == hb or {ha, hb} <= {"127.0.0.1", "localhost"}

@@ -235,7 +235,7 @@ class Pipe:
             if isinstance(state, Framer):
                 await self._write(state.flush())
             if toxic.type == "slow_close":
-                await asyncio.sleep(toxic.attributes["delay"] / 1000.0)
+                await _hold(toxic, self, self.loop.time() + toxic.attributes["delay"] / 1000.0)
         self.conn.eof_done(self)
 
 
@@ -406,10 +406,31 @@ class _UpstreamSide(asyncio.Protocol):
 Handler = Callable[[Toxic, Pipe, float, bytes], AsyncIterator[tuple[float, bytes]]]
 
 
-async def _sleep_until(loop: asyncio.AbstractEventLoop, when: float) -> None:
-    delay = when - loop.time()
-    if delay > 0:
-        await asyncio.sleep(delay)
+def _wake(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+async def _hold(toxic: Toxic, pipe: Pipe, when: float) -> bool:
+    """Wait until loop time ``when``; False as soon as ``toxic`` leaves the chain.
+
+    Removal, expiry and halt all take the toxic out of the chain and kick the pipe, so data a
+    toxic is holding is released at once, as Toxiproxy's interrupted toxics do.
+    """
+    loop = pipe.loop
+    while any(t is toxic for t in pipe.proxy.chains[pipe.stream]):
+        delay = when - loop.time()
+        if delay <= 0:
+            return True
+        wake = pipe.wake = loop.create_future()
+        timer = loop.call_later(delay, _wake, wake)
+        try:
+            await wake
+        finally:
+            timer.cancel()
+            if pipe.wake is wake:
+                pipe.wake = None
+    return False
 
 
 async def _noop(
@@ -425,7 +446,7 @@ async def _latency(
     jitter = toxic.attributes["jitter"]
     if jitter:
         ms += random.uniform(-jitter, jitter)
-    await _sleep_until(pipe.loop, t + max(ms, 0.0) / 1000.0)
+    await _hold(toxic, pipe, t + max(ms, 0.0) / 1000.0)
     yield t, data
 
 
@@ -443,7 +464,9 @@ async def _bandwidth(
         free_at = max(pipe.loop.time(), pipe.state.get(toxic.name, 0.0))
         free_at += len(piece) / per_second
         pipe.state[toxic.name] = free_at
-        await _sleep_until(pipe.loop, free_at)
+        if not await _hold(toxic, pipe, free_at):
+            yield t, data[start:]  # removed: the rest goes at once
+            return
         yield t, piece
 
 
@@ -457,10 +480,10 @@ async def _drop(
 async def _reset_peer(
     toxic: Toxic, pipe: Pipe, t: float, data: bytes
 ) -> AsyncIterator[tuple[float, bytes]]:
-    await asyncio.sleep(toxic.attributes["timeout"] / 1000.0)
-    pipe.conn.close(rst=True)
-    return
-    yield t, data  # pragma: no cover
+    if await _hold(toxic, pipe, pipe.loop.time() + toxic.attributes["timeout"] / 1000.0):
+        pipe.conn.close(rst=True)
+        return
+    yield t, data  # removed before the reset: the data goes on
 
 
 async def _slicer(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +49,18 @@ STATUS_CODES = frozenset(
     {200, 201, 202, 204, 300, 301, 302, 304, 307, 400, 401, 403, 404, 500, 501, 502, 503, 504}
 )
 _FRACTIONS = {"loss_rate", "correlation"}
+INT64_MAX = 2**63 - 1  # Toxiproxy's attributes are Go int64: its decoder refuses larger numbers
+# attributes that hold a time in milliseconds: refused past the server's maximum TTL, since a
+# fault must never outlive the TTL that reverts it
+_MILLISECONDS = {
+    "latency": ("latency", "jitter"),
+    "slow_close": ("delay",),
+    "timeout": ("timeout",),
+    "reset_peer": ("timeout",),
+}
+# a name is a path segment of the API: no "/", no "{" or "}" (aiohttp's route syntax), no spaces
+# or control characters, so every name that is accepted can be addressed again
+_NAME = re.compile(r"[A-Za-z0-9_.~:@!$&'()*+,;=<>\[\]-]{1,200}")
 
 
 @dataclass
@@ -80,17 +93,39 @@ def _bad(message: str) -> ApiError:
     return ApiError(400, f"bad request body: {message}")
 
 
+def check_name(value: Any, *, what: str) -> str:
+    """A proxy or toxic name as given, or a 400 naming the allowed characters."""
+    if not isinstance(value, str) or not _NAME.fullmatch(value):
+        shown = repr(value) if isinstance(value, str) else f"a JSON {type(value).__name__}"
+        raise _bad(
+            f"{what} must be a string of 1-200 letters, digits or _.-~:@!$&'()*+,;=<>[], "
+            f"got {shown[:80]}"
+        )
+    return value
+
+
+def check_time_bounds(kind: str, attrs: dict[str, Any], max_ttl: float) -> None:
+    """Refuse a time attribute (ms) longer than the server's maximum TTL."""
+    for key in _MILLISECONDS.get(kind, ()):
+        if attrs.get(key, 0) > max_ttl * 1000:
+            raise _bad(
+                f"{kind}.{key} {attrs[key]} ms is longer than the server's maximum TTL "
+                f"{max_ttl:g}s; use a shorter value or raise --max-ttl"
+            )
+
+
 def _check_attr(kind: str, key: str, default: Any, value: Any) -> Any:
     if isinstance(default, bool | int):
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise _bad(f"{kind}.{key} must be an integer, got {value!r}")
-        if isinstance(value, float):
-            if not value.is_integer():
-                raise _bad(f"{kind}.{key} must be an integer, got {value!r}")
-            value = int(value)
+        if isinstance(value, float) and not value.is_integer():
+            raise _bad(f"{kind}.{key} must be an integer, got {value!r}")
         if value < 0:
             raise _bad(f"{kind}.{key} must not be negative, got {value}")
-        return value
+        if value > INT64_MAX:
+            shown = f"{value:.3g}" if isinstance(value, float) else f"{str(value)[:24]}..."
+            raise _bad(f"{kind}.{key} {shown} does not fit in an int64 (at most {INT64_MAX})")
+        return int(value)
     if isinstance(default, float):
         if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
             raise _bad(f"{kind}.{key} must be a number, got {value!r}")
@@ -159,8 +194,6 @@ def parse_toxic(body: Any) -> Toxic:
         mode = body["attributes"].get("mode")
         if mode == "request" and "stream" not in body:
             stream = "upstream"
-    name = body.get("name") or f"{kind}_{stream}"
-    if not isinstance(name, str):
-        raise _bad(f"name must be a string, got {name!r}")
+    name = check_name(body.get("name") or f"{kind}_{stream}", what="toxic name")
     attrs = check_attributes(kind, body.get("attributes"))
     return Toxic(name, kind, stream, check_toxicity(body.get("toxicity")), attrs)

@@ -201,4 +201,10 @@ def lint_file(path: str | Path, **kwargs: Iterable[str]) -> list[Finding]:
         text = source.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise IncidentError(f"postmortem {source} does not exist") from None
+    except UnicodeDecodeError as exc:
+        raise IncidentError(
+            f"postmortem {source} is not UTF-8 text (byte {exc.start}); save it as UTF-8"
+        ) from exc
+    except OSError as exc:
+        raise IncidentError(f"postmortem {source} cannot be read ({exc})") from exc
     return lint_text(text, **kwargs)

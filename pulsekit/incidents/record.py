@@ -22,7 +22,10 @@ from pulsekit.incidents._store import (
     RECORD_FILE,
     TIMELINE_FILE,
     append_jsonl,
+    mutation,
     read_jsonl,
+    read_record,
+    signature,
     warn_all,
 )
 from pulsekit.incidents.model import (
@@ -90,6 +93,8 @@ class Incident:
             )
         self._clock: Clock = clock or _now
         self._dir = Path(dir) if dir is not None else None
+        self._seen: tuple[int, int, int] | None = None
+        self._changing = False
         if self._dir is not None and (self._dir / RECORD_FILE).exists() and not overwrite:
             raise IncidentError(
                 f"{self._dir / RECORD_FILE} already exists; load it with Incident.load(dir) "
@@ -137,21 +142,12 @@ class Incident:
         folder = Path(dir)
         if folder.is_file() and folder.name == RECORD_FILE:
             folder = folder.parent
-        path = folder / RECORD_FILE
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise IncidentError(
-                f"no {RECORD_FILE} in {folder}; create one with Incident(title, dir=...) "
-                "or `pulsekit incident new TITLE --dir DIR`"
-            ) from None
-        except json.JSONDecodeError as exc:
-            raise IncidentError(
-                f"{path} is not valid JSON ({exc.msg} at line {exc.lineno})"
-            ) from exc
+        record, seen = read_record(folder)
         inc = cls.__new__(cls)
         inc._clock = clock or _now
         inc._dir = folder
+        inc._seen = seen
+        inc._changing = False
         inc._apply_json(record)
         inc._timeline = []
         timeline = folder / TIMELINE_FILE
@@ -187,6 +183,7 @@ class Incident:
         if self._dir is not None:
             text = json.dumps(self.to_json(), indent=2, ensure_ascii=False)
             atomic_write(self._dir / RECORD_FILE, text + "\n")
+            self._seen = signature(self._dir / RECORD_FILE)
 
     def __repr__(self) -> str:
         return (
@@ -277,6 +274,7 @@ class Incident:
         past = [r.person for r in self._roles if r.role is Role.COMMANDER]
         return past[-1] if past and self.status is Status.CLOSED else None
 
+    @mutation
     def assign(
         self,
         *,
@@ -324,6 +322,7 @@ class Incident:
             text += f" (handed to {handed_to})"
         self._record("role", text, at=when, person=held.person, role=held.role.value)
 
+    @mutation
     def renounce(
         self, person: str, role: Role | str | None = None, *, at: datetime | str | None = None
     ) -> Incident:
@@ -346,6 +345,7 @@ class Incident:
         return self
 
     # ---------------------------------------------------------------- status and milestones
+    @mutation
     def set_status(self, status: Status | str, *, at: datetime | str | None = None) -> Incident:
         """Move forward Active → Stable → Closed; going back raises :class:`TransitionError`."""
         target = Status(status)
@@ -391,12 +391,14 @@ class Incident:
         data = {k: v for k, v in data.items() if v is not None}
         return self._record(name, text, at=when, pinned=True, **data)
 
+    @mutation
     def impact_started(self, *, at: datetime | str | None = None) -> Incident:
         """Record when users started to feel it (often known only afterwards: pass ``at``)."""
         self._milestone("impact_started", at, "Impact started")
         self._save()
         return self
 
+    @mutation
     def detected(
         self, *, at: datetime | str | None = None, by: str | None = None, how: str | None = None
     ) -> Incident:
@@ -408,12 +410,14 @@ class Incident:
         self._save()
         return self
 
+    @mutation
     def acknowledged(self, *, at: datetime | str | None = None, by: str | None = None) -> Incident:
         """Record that a responder acknowledged the page and started work."""
         self._milestone("acknowledged", at, "Acknowledged" + (f" by {by}" if by else ""), by=by)
         self._save()
         return self
 
+    @mutation
     def mitigated(self, *, at: datetime | str | None = None, how: str | None = None) -> Incident:
         """Record that user impact stopped; the incident becomes Stable."""
         self._milestone("mitigated", at, "Mitigated" + (f": {how}" if how else ""), how=how)
@@ -424,6 +428,7 @@ class Incident:
         self._save()
         return self
 
+    @mutation
     def resolved(self, *, at: datetime | str | None = None, how: str | None = None) -> Incident:
         """Record the full fix; the incident becomes Closed."""
         if self.milestones["mitigated"] is None:
@@ -434,6 +439,7 @@ class Incident:
         self._save()
         return self
 
+    @mutation
     def set_severity(self, severity: str | int | Severity, *, reason: str = "") -> Incident:
         """Re-grade the measured impact (recorded on the timeline)."""
         new = Severity.parse(severity)
@@ -444,6 +450,7 @@ class Incident:
             self._save()
         return self
 
+    @mutation
     def set_priority(self, priority: str | Priority, *, reason: str = "") -> Incident:
         """Change the urgency of the response (recorded on the timeline)."""
         new = Priority.parse(priority)
@@ -465,6 +472,7 @@ class Incident:
         """Post-incident action items."""
         return tuple(t for t in self._tasks if t.action_item)
 
+    @mutation
     def add_task(
         self,
         description: str,
@@ -519,6 +527,7 @@ class Incident:
             ticket=ticket,
         )
 
+    @mutation
     def complete(self, task_id: str) -> Task:
         """Mark a task or action item done."""
         for index, task in enumerate(self._tasks):
@@ -530,6 +539,7 @@ class Incident:
         known = ", ".join(t.id for t in self._tasks) or "none"
         raise IncidentError(f"no task {task_id!r} in {self.id} (known: {known})")
 
+    @mutation
     def set_impact(self, **fields: Any) -> Incident:
         """Record what users felt: ``requests_failed=``, ``requests_total=``, ``slo_target=``, ..."""
         try:
@@ -540,6 +550,7 @@ class Incident:
         self._save()
         return self
 
+    @mutation
     def describe(self, **fields: str) -> Incident:
         """Fill narrative fields: summary, root_causes, trigger, detection, resolution."""
         unknown = set(fields) - set(NARRATIVE_FIELDS)
@@ -551,6 +562,7 @@ class Incident:
         self._save()
         return self
 
+    @mutation
     def lesson(self, kind: str, text: str) -> Incident:
         """Add a lesson: ``kind`` is went_well, went_wrong or got_lucky."""
         key = kind.replace(" ", "_").replace("-", "_").lower()

@@ -238,6 +238,12 @@ class WebhookTransport:
         host = rest.split("/", 1)[0].rsplit(":", 1)[0]
         if scheme != "https" and not (scheme == "http" and is_loopback(host)):
             raise IncidentError(f"the Slack webhook in ${env} must be an https:// URL")
+        if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value):
+            # typical of a value pasted from a secret store; never echo it, it is the secret
+            raise IncidentError(
+                f"the Slack webhook in ${env} contains a space or control character; "
+                "copy the URL again without surrounding text or line breaks"
+            )
         self._url = value
         self._env = env
         self.timeout = timeout
@@ -247,14 +253,15 @@ class WebhookTransport:
 
     def send(self, payload: dict[str, Any]) -> None:
         """POST the payload as JSON; a non-200 answer raises IncidentError (URL not shown)."""
+        import http.client
         import urllib.error
         import urllib.request
 
         body = json.dumps(payload).encode()
-        request = urllib.request.Request(
-            self._url, data=body, headers={"Content-Type": "application/json"}, method="POST"
-        )
         try:
+            request = urllib.request.Request(
+                self._url, data=body, headers={"Content-Type": "application/json"}, method="POST"
+            )
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 status = response.status
                 answer = response.read(200).decode(errors="replace")
@@ -267,6 +274,12 @@ class WebhookTransport:
             reason = getattr(exc, "reason", exc)
             raise IncidentError(
                 f"Slack webhook unreachable ({type(reason).__name__}); check ${self._env} and the network"
+            ) from None
+        except (ValueError, http.client.HTTPException) as exc:
+            # http.client.InvalidURL and friends quote the URL: name only the kind of error
+            raise IncidentError(
+                f"the Slack webhook in ${self._env} is not a valid URL ({type(exc).__name__}); "
+                "copy it again from Slack"
             ) from None
         if status != 200:
             raise IncidentError(f"Slack webhook answered {status} {answer.strip()!r}")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
+from typing import Any
 
 import click
 
@@ -77,25 +79,38 @@ def run_command(
     from pulsekit.load.runner import run
 
     to_stdout = json_file == "-"
-    result = run(
-        url,
-        users=users,
-        spawn_rate=spawn_rate,
-        rate=rate,
-        duration=duration,
-        workers=workers,
-        thresholds=list(thresholds),
-        mix=mix,
-        method=method,
-        headers=list(headers) if headers else None,
-        body=body,
-        locustfile=locustfile,
-        shape=shape,
-        allow=list(allow),
-        max_in_flight=max_in_flight,
-        seed=seed,
-        progress="none" if to_stdout else "auto",
-    )
+    terminated: list[int] = []
+
+    def on_sigterm(signum: int, frame: Any) -> None:
+        # SIGTERM (a CI timeout, `kill`) ends the run like Ctrl-C: the child stops, the partial
+        # result is printed and written, the temp folder goes; the exit code says SIGTERM (143)
+        if not terminated:
+            terminated.append(signum)
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        result = run(
+            url,
+            users=users,
+            spawn_rate=spawn_rate,
+            rate=rate,
+            duration=duration,
+            workers=workers,
+            thresholds=list(thresholds),
+            mix=mix,
+            method=method,
+            headers=list(headers) if headers else None,
+            body=body,
+            locustfile=locustfile,
+            shape=shape,
+            allow=list(allow),
+            max_in_flight=max_in_flight,
+            seed=seed,
+            progress="none" if to_stdout else "auto",
+        )
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     document = json.dumps(result.to_dict(), indent=2)
     if to_stdout:
         click.echo(document)
@@ -103,4 +118,6 @@ def run_command(
         click.echo(result.summary(), err=False)
         if json_file:
             atomic_write(json_file, document + "\n")
+    if terminated:
+        sys.exit(143)
     sys.exit(130 if result.status == "interrupted" else result.exit_code)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pulsekit._util import check_host_allowed, parse_duration
+from pulsekit._util import check_host_allowed, parse_duration, redact_url
 from pulsekit.errors import ConfigError, LoadError
 from pulsekit.load import _request
 from pulsekit.load import shapes as _shapes
@@ -123,9 +123,13 @@ def _target_url(url: Any) -> str:
     url = getattr(url, "url", url)  # a Sandbox (or anything with .url) works too
     if not isinstance(url, str) or not url:
         raise ConfigError(f"url={url!r} is not a URL; pass one like 'http://127.0.0.1:8080'")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as exc:
+        raise ConfigError(f"url={redact_url(url)!r} is not a valid URL ({exc})") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"url={url!r} must be an http:// or https:// URL with a host")
+        raise ConfigError(f"url={redact_url(url)!r} must be an http:// or https:// URL with a host")
     return url
 
 
@@ -229,7 +233,8 @@ def _check_reachable(url: str) -> None:
             pass
     except OSError as exc:
         raise LoadError(
-            f"load target {url} is unreachable ({exc}); start it or check the URL and port"
+            f"load target {redact_url(url)} is unreachable ({exc}); start it or check the URL "
+            "and port"
         ) from exc
 
 
@@ -354,7 +359,7 @@ def _result(
     if status == "completed" and agg.t0 is None:
         raise LoadError("the Locust process reported nothing; see the pulsekit load log")
     return LoadResult(
-        url=cfg["url"],
+        url=redact_url(cfg["url"]),  # summaries, JSON and journals never show a password
         model=cfg["model"],
         status=status,
         duration_s=agg.elapsed(),

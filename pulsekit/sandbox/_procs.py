@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -28,9 +29,62 @@ def bind(port: int = 0) -> socket.socket:
     return sock
 
 
+class _Spawner:
+    """One daemon thread, alive as long as the process, that forks every service.
+
+    Linux's PR_SET_PDEATHSIG fires when the *thread* that forked the child ends, not the process.
+    Forking from this thread makes the death signal mean "the controlling process died" whichever
+    thread started the sandbox (a short-lived worker thread, a Jupyter kernel thread).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._jobs: list[tuple[Any, dict[str, Any], threading.Event]] = []
+        self._ready = threading.Condition(self._lock)
+        self._thread: threading.Thread | None = None
+
+    def run(self, job: Any) -> Any:
+        box: dict[str, Any] = {}
+        done = threading.Event()
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._loop, name="pulsekit-spawner", daemon=True
+                )
+                self._thread.start()
+            self._jobs.append((job, box, done))
+            self._ready.notify()
+        done.wait()
+        if "error" in box:
+            raise box["error"]
+        return box["result"]
+
+    def _loop(self) -> None:
+        while True:
+            with self._lock:
+                while not self._jobs:
+                    self._ready.wait()
+                job, box, done = self._jobs.pop(0)
+            try:
+                box["result"] = job()
+            except BaseException as exc:  # handed back to the caller's thread
+                box["error"] = exc
+            finally:
+                done.set()
+
+
+# process-wide by nature: the thread must outlive every Sandbox that forks through it
+_SPAWNER = _Spawner()
+
+
 def spawn(argv: list[str], *, fd: int, log: Path, detached: bool) -> subprocess.Popen[bytes]:
     """Start a service process that inherits ``fd``; its output goes to ``log``."""
-    with open(log, "ab") as out:
+    return _SPAWNER.run(lambda: _popen(argv, fd=fd, log=log))  # type: ignore[no-any-return]
+
+
+def _popen(argv: list[str], *, fd: int, log: Path) -> subprocess.Popen[bytes]:
+    # logs may quote requests and data: private (0600), like the state file
+    with open(os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "ab") as out:
         return subprocess.Popen(
             [sys.executable, *argv],
             pass_fds=(fd,),

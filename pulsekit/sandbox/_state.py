@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from pulsekit._util import atomic_write
-from pulsekit.errors import ConfigError
+from pulsekit.errors import ConfigError, SandboxError
 from pulsekit.sandbox import _procs
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -40,11 +40,54 @@ def save(name: str, state: dict[str, Any]) -> None:
     atomic_write(directory(name) / "state.json", json.dumps(state, indent=2))
 
 
+def present(name: str) -> bool:
+    """True when the named sandbox has a state file (readable or not)."""
+    return (directory(name) / "state.json").exists()
+
+
 def load(name: str) -> dict[str, Any] | None:
+    """The saved state; None when there is none; :class:`SandboxError` when it is unreadable."""
+    path = directory(name) / "state.json"
     try:
-        return dict(json.loads((directory(name) / "state.json").read_text()))
-    except (OSError, ValueError):
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
         return None
+    except OSError as exc:
+        raise _unreadable(name, path, exc.strerror or str(exc)) from exc
+    try:
+        state = json.loads(text)
+        for service in state["services"].values():
+            int(service["pid"])
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+        raise _unreadable(name, path, f"not a sandbox state ({type(exc).__name__})") from exc
+    return dict(state)
+
+
+def _unreadable(name: str, path: Path, why: str) -> SandboxError:
+    pids = [p.pid for p in orphans(name)]
+    found = (
+        f"processes still running from its folder: {', '.join(map(str, pids))}; "
+        f"`pulsekit sandbox down --name {name}` stops them"
+        if pids
+        else "no process of it is running; delete the file"
+    )
+    return SandboxError(f"sandbox {name!r}: state file {path} is unreadable ({why}); {found}")
+
+
+def orphans(name: str) -> list[Any]:
+    """Live processes whose output goes to the named sandbox's folder (found without its state)."""
+    import psutil
+
+    folder = str(directory(name).resolve()) + os.sep
+    found = []
+    for proc in psutil.process_iter(["pid"]):
+        try:
+            out = os.readlink(f"/proc/{proc.pid}/fd/1")
+        except OSError:
+            continue
+        if out.startswith(folder) and proc.status() != psutil.STATUS_ZOMBIE:
+            found.append(proc)
+    return found
 
 
 def remove(name: str) -> None:
@@ -58,7 +101,7 @@ def _pids(state: dict[str, Any]) -> list[tuple[int, float | None]]:
         if s.get("pid")
     ]
     if state.get("prometheus_pid"):
-        pids.append((int(state["prometheus_pid"]), None))
+        pids.append((int(state["prometheus_pid"]), state.get("prometheus_started")))
     return pids
 
 
@@ -90,7 +133,13 @@ def clear(name: str) -> None:
 
 def down(name: str) -> dict[str, Any]:
     """Stop every process of the named sandbox and remove its state file."""
-    state = load(name)
+    try:
+        state = load(name)
+    except SandboxError:  # unreadable state: stop what can still be found from its folder
+        procs = orphans(name)
+        _procs.terminate([(p.pid, p.create_time()) for p in procs])
+        clear(name)
+        return {"name": name, "stopped": len(procs), "was_running": bool(procs)}
     if state is None:
         return {"name": name, "stopped": 0, "was_running": False}
     pids = _pids(state)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import shutil
 import signal
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,6 +127,7 @@ class Sandbox:
         self._links: dict[str, Link] = {}
         self._prometheus: Any = None
         self._started = False
+        self._own_run_dir = False
 
     # -- lifecycle -------------------------------------------------------------------------
     def __enter__(self) -> Sandbox:
@@ -154,7 +155,7 @@ class Sandbox:
             if self.prometheus:
                 self._start_prometheus()
         except BaseException:
-            self.stop()
+            self._stop_all(keep_logs=True)  # the error quotes the logs; keep them to read
             raise
         if self.name:
             _state.save(self.name, self.state())
@@ -162,11 +163,11 @@ class Sandbox:
 
     def stop(self) -> None:
         """Stop every process this sandbox started (SIGTERM, then SIGKILL); safe to call twice."""
-        if self.detached and self._started and self.name and _state.load(self.name):
+        if self.detached and self._started and self.name and _state.present(self.name):
             return  # a detached sandbox lives on until `pulsekit sandbox down`
         self._stop_all()
 
-    def _stop_all(self) -> None:
+    def _stop_all(self, *, keep_logs: bool = False) -> None:
         atexit.unregister(self._stop_at_exit)
         if self._prometheus is not None:
             self._prometheus.stop()
@@ -178,6 +179,8 @@ class Sandbox:
                 proc.popen.poll()
         if self.name and self._started:
             _state.remove(self.name)
+        if self._own_run_dir and self._started and not keep_logs:
+            shutil.rmtree(self.run_dir, ignore_errors=True)  # an unnamed run leaves nothing behind
         self._started = False
 
     def _stop_at_exit(self) -> None:
@@ -225,6 +228,10 @@ class Sandbox:
             "proxy_url": self.proxy_url,
             "prometheus_url": self.prometheus_url,
             "prometheus_pid": None if self._prometheus is None else self._prometheus.pid,
+            # with the PID's start time, `down` never signals a process that reused the PID
+            "prometheus_started": None
+            if self._prometheus is None
+            else _procs.create_time(self._prometheus.pid),
             "run_dir": str(self.run_dir),
             "services": {
                 n: {
@@ -325,14 +332,15 @@ class Sandbox:
                 )
             run_dir = _state.directory(self.name)
         else:
+            self._own_run_dir = self._run_dir is None
             run_dir = self._run_dir or Path(tempfile.mkdtemp(prefix="pulsekit-sandbox-"))
         (run_dir / "logs").mkdir(parents=True, exist_ok=True)
         return run_dir
 
     def _parent_pid(self) -> int | None:
-        if self.detached or threading.current_thread() is not threading.main_thread():
-            return None
-        return os.getpid()
+        # services are forked by _procs' long-lived spawner thread, so the death signal holds
+        # whichever thread started this sandbox
+        return None if self.detached else os.getpid()
 
     def _plan(self) -> list[_Proc]:
         plan = [("gateway", "gateway")]

@@ -260,10 +260,24 @@ def make_plan(
         parallel=parallel,
         profile=get_profile(profile),
         actions=as_interactions(interactions),
-        timeout_s=parse_duration(timeout, field="timeout"),
+        timeout_s=_check_timeout(parse_duration(timeout, field="timeout"), timeout),
         settle_s=parse_duration(settle, field="settle"),
         progress=progress,
     )
+
+
+# Playwright hands timeouts to Node's timers: 0 means "no timeout at all", and past 2^31-1 ms
+# the timer overflows and fires at once (a false "did not finish loading" on a healthy page)
+_MAX_TIMEOUT_S = (2**31 - 1) / 1000.0
+
+
+def _check_timeout(seconds: float, given: str | float) -> float:
+    if not 0 < seconds <= _MAX_TIMEOUT_S:
+        raise ConfigError(
+            f"timeout={given!r} must be above 0 and at most 24 days (the browser's timer limit); "
+            "use a value like '30s'"
+        )
+    return seconds
 
 
 async def run_plan(browser: Any, plan: _Plan) -> list[VitalsResult]:

@@ -42,7 +42,7 @@ def test_chaostoolkit_toxiproxy_drives_the_proxy(api, fault_proxy, upstream) -> 
     assert create_proxy("ctk", "127.0.0.1", upstream, configuration=config) is True
     assert proxy_exist("ctk", configuration=config) is True
     listen = get_proxy_attribute("ctk", "listen", configuration=config)
-    assert listen.startswith("0.0.0.0:")
+    assert listen.startswith("127.0.0.1:")  # the wildcard binds loopback only
     assert create_latency_toxic("ctk", "lat", latency=20, jitter=5, configuration=config) is True
     assert create_limiter_toxic("ctk", "lim", bytes_limit=10, configuration=config) is True
     assert {t["name"] for t in api("GET", "/proxies/ctk/toxics")[1]} == {"lat", "lim"}
