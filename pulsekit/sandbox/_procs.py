@@ -28,8 +28,18 @@ def bind(port: int = 0) -> socket.socket:
     return sock
 
 
-def spawn(argv: list[str], *, fd: int, log: Path, detached: bool) -> subprocess.Popen[bytes]:
-    """Start a service process that inherits ``fd``; its output goes to ``log``."""
+def spawn(
+    argv: list[str],
+    *,
+    fd: int,
+    log: Path,
+    detached: bool,
+    env: dict[str, str] | None = None,
+) -> subprocess.Popen[bytes]:
+    """Start a service process that inherits ``fd``; its output goes to ``log``.
+
+    ``env`` adds variables (secrets such as the database password: the argv is public in ``ps``).
+    """
     with open(log, "ab") as out:
         return subprocess.Popen(
             [sys.executable, *argv],
@@ -38,7 +48,7 @@ def spawn(argv: list[str], *, fd: int, log: Path, detached: bool) -> subprocess.
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # a terminal's Ctrl-C reaches the controller, which stops us in order
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
             close_fds=True,
         )
 
@@ -103,15 +113,22 @@ def create_time(pid: int) -> float | None:
 
 
 def terminate(pids: list[tuple[int, float | None]], *, grace: float = 3.0) -> None:
-    """SIGCONT (a frozen process cannot exit), SIGTERM, then SIGKILL whatever is left after ``grace``."""
+    """SIGCONT (a frozen process cannot exit), SIGTERM, then SIGKILL whatever is left after ``grace``.
+
+    A process's children are included: they are SIGKILLed too if still there after ``grace``.
+    """
     procs = []
     for pid, started in pids:
         if alive(pid, started):
             try:
                 proc = psutil.Process(pid)
+                children = proc.children(recursive=True)  # e.g. a postmaster's backends
+                for child in children:
+                    with contextlib.suppress(psutil.Error):
+                        child.send_signal(signal.SIGCONT)
                 proc.send_signal(signal.SIGCONT)
                 proc.send_signal(signal.SIGTERM)
-                procs.append(proc)
+                procs += [proc, *children]
             except psutil.Error:
                 pass
     _, left = psutil.wait_procs(procs, timeout=grace)

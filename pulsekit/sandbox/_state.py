@@ -57,6 +57,7 @@ def _pids(state: dict[str, Any]) -> list[tuple[int, float | None]]:
         for s in state.get("services", {}).values()
         if s.get("pid")
     ]
+    pids += [(int(h["pid"]), h.get("started")) for h in state.get("helpers", {}).values()]
     if state.get("prometheus_pid"):
         pids.append((int(state["prometheus_pid"]), None))
     return pids
@@ -86,6 +87,10 @@ def clear(name: str) -> None:
     folder = directory(name)
     remove(name)
     shutil.rmtree(folder / "prometheus", ignore_errors=True)
+    if (folder / "db").is_symlink() or (folder / "db").exists():  # the PostgreSQL tier's data
+        from pulsekit.sandbox._pgcluster import clean_stale
+
+        clean_stale(folder / "db")
 
 
 def down(name: str) -> dict[str, Any]:
