@@ -26,6 +26,23 @@ POOL_TIMEOUT_S = 2.0
 MAX_WAITING = 256
 
 
+async def bounded(coro: Any, timeout: float) -> Any:
+    """Await ``coro`` for at most ``timeout`` s; past it, drop its connection at once.
+
+    On a first cancellation psycopg asks the server to cancel the query and waits up to 10 s for
+    it, which a frozen server never answers; a second one makes it close the connection instead.
+    """
+    task = asyncio.ensure_future(coro)
+    done, _ = await asyncio.wait({task}, timeout=timeout)
+    if done:
+        return task.result()
+    task.add_done_callback(lambda t: t.cancelled() or t.exception())
+    for _ in range(3):
+        task.cancel()
+        await asyncio.sleep(0)
+    raise TimeoutError(f"no answer within {timeout:g} s")
+
+
 class _Node:
     """One node's bounded pool and the counters its metrics read."""
 
@@ -158,11 +175,12 @@ class PGClient:
         start = time.perf_counter()
         status = "error"
         node.waiting += 1
-        waiting = True
-        try:
-            async with asyncio.timeout(QUERY_TIMEOUT_S), node.pool.connection() as conn:
+        state = {"waiting": True}
+
+        async def attempt() -> list[dict[str, Any]]:
+            async with node.pool.connection() as conn:
                 node.waiting -= 1
-                waiting = False
+                state["waiting"] = False
                 node.in_use += 1
                 try:
                     cur = await conn.execute(sql, params)
@@ -170,8 +188,12 @@ class PGClient:
                     await asyncio.sleep(delay)  # the node's storage time, holding the connection
                 finally:
                     node.in_use -= 1
-            status = "ok"
             return rows  # type: ignore[return-value]
+
+        try:
+            rows = await bounded(attempt(), QUERY_TIMEOUT_S)
+            status = "ok"
+            return rows  # type: ignore[no-any-return]
         except TooManyRequests:
             status = "rejected"
             raise DatabaseBusy(f"{node.name}: too many queries waiting for a connection") from None
@@ -183,8 +205,9 @@ class PGClient:
         except psycopg.OperationalError as exc:
             raise ConnectionError(f"{node.name}: {exc}") from exc
         finally:
-            if waiting:
+            if state["waiting"]:
                 node.waiting -= 1
+                state["waiting"] = False
             self.queries.labels(node.name, query, status).inc()
             self.duration.labels(node.name, query).observe(time.perf_counter() - start)
 
@@ -197,15 +220,17 @@ class PGClient:
         """``SELECT 1`` on a connection of its own, through the link, within 0.4 s."""
         import psycopg
 
-        conn = self._health_conns.get(name)
+        async def probe() -> None:
+            conn = self._health_conns.get(name)
+            if conn is None or conn.closed:
+                conn = await psycopg.AsyncConnection.connect(
+                    self.nodes[name].conninfo, autocommit=True
+                )
+                self._health_conns[name] = conn
+            await conn.execute("SELECT 1")
+
         try:
-            async with asyncio.timeout(HEALTH_TIMEOUT_S):
-                if conn is None or conn.closed:
-                    conn = await psycopg.AsyncConnection.connect(
-                        self.nodes[name].conninfo, autocommit=True
-                    )
-                    self._health_conns[name] = conn
-                await conn.execute("SELECT 1")
+            await bounded(probe(), HEALTH_TIMEOUT_S)
             self.healthy[name] = True
         except (psycopg.Error, TimeoutError, OSError):
             self.healthy[name] = False

@@ -16,6 +16,7 @@ from aiohttp import web
 from prometheus_client import Gauge
 
 from pulsekit.sandbox import _http
+from pulsekit.sandbox._pgclient import bounded
 
 EVERY_S = 0.25
 TIMEOUT_S = 0.5
@@ -80,22 +81,7 @@ class _Probe:
         import psycopg
 
         try:
-            async with asyncio.timeout(TIMEOUT_S):
-                conn = await self._connect()
-                recovery = (await (await conn.execute("SELECT pg_is_in_recovery()")).fetchone())[0]
-                self.up = bool(recovery) == (self.role == "db-replica")
-                if self.role == "db-replica":
-                    self.lag = (await (await conn.execute(_REPLICA_LAG)).fetchone())[0]
-                    self.lag = None if self.lag is None else max(0.0, float(self.lag))
-                else:
-                    await conn.execute("UPDATE heartbeat SET at = now() WHERE id = 1")
-                    rows = await (await conn.execute(_PRIMARY_LAG)).fetchall()
-                    self.streaming.set(sum(1 for _, state, _ in rows if state == "streaming"))
-                    for name, _, lag in rows:
-                        self.replay_lag.labels(name).set(float(lag))
-                counts = dict(await (await conn.execute(_CONNECTIONS)).fetchall())
-                for state in ("active", "idle", "idle in transaction"):
-                    self.connections.labels(state).set(counts.get(state, 0))
+            await bounded(self._read(), TIMEOUT_S)
         except (psycopg.Error, TimeoutError, OSError):
             self.up = False
             if self.conn is not None:
@@ -103,6 +89,23 @@ class _Probe:
                     self.conn.pgconn.finish()
                 self.conn = None
         self.up_gauge.set(1 if self.up else 0)
+
+    async def _read(self) -> None:
+        conn = await self._connect()
+        recovery = (await (await conn.execute("SELECT pg_is_in_recovery()")).fetchone())[0]
+        self.up = bool(recovery) == (self.role == "db-replica")
+        if self.role == "db-replica":
+            self.lag = (await (await conn.execute(_REPLICA_LAG)).fetchone())[0]
+            self.lag = None if self.lag is None else max(0.0, float(self.lag))
+        else:
+            await conn.execute("UPDATE heartbeat SET at = now() WHERE id = 1")
+            rows = await (await conn.execute(_PRIMARY_LAG)).fetchall()
+            self.streaming.set(sum(1 for _, state, _ in rows if state == "streaming"))
+            for name, _, lag in rows:
+                self.replay_lag.labels(name).set(float(lag))
+        counts = dict(await (await conn.execute(_CONNECTIONS)).fetchall())
+        for state in ("active", "idle", "idle in transaction"):
+            self.connections.labels(state).set(counts.get(state, 0))
 
     async def loop(self) -> None:
         while True:

@@ -99,7 +99,8 @@ def down(name: str) -> dict[str, Any]:
     if state is None:
         return {"name": name, "stopped": 0, "was_running": False}
     pids = _pids(state)
-    alive = [p for p in pids if _procs.alive(*p)]
+    helpers = {int(h["pid"]) for h in state.get("helpers", {}).values()}  # not counted as services
+    alive = [p for p in pids if p[0] not in helpers and _procs.alive(*p)]
     _procs.terminate(pids)
     clear(name)
     return {"name": name, "stopped": len(alive), "was_running": bool(alive)}

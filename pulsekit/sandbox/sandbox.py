@@ -374,7 +374,12 @@ class Sandbox:
                 from pulsekit.sandbox._pgcluster import let_traverse
 
                 let_traverse(run_dir, self._pg_user)
-        (run_dir / "logs").mkdir(parents=True, exist_ok=True)
+        try:
+            (run_dir / "logs").mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SandboxError(
+                f"run_dir {run_dir} cannot be used ({exc.strerror}); pass a folder you can write"
+            ) from exc
         return run_dir
 
     def _parent_pid(self) -> int | None:
