@@ -105,11 +105,8 @@ def _postgres() -> Check:
         user = _pginstall.run_as()
     except PostgresNotFoundError as exc:
         return Check("postgresql", False, "not usable", str(exc))
-    return Check(
-        "postgresql",
-        True,
-        f"{install.version} in {install.bindir}, servers run as {user.name!r}",
-    )
+    del install, user  # found and runnable; `pulsekit sandbox up --db postgres` shows more
+    return Check("postgresql", True, "found")
 
 
 def _chromium() -> bool:

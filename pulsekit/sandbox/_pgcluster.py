@@ -404,6 +404,16 @@ def tree(pid: int, started: float | None) -> list[psutil.Process]:
     return []
 
 
+def leftovers(data: Path) -> list[psutil.Process]:
+    """Backends still running in a node's folder after its postmaster alone was killed."""
+    found = []
+    for proc in psutil.process_iter(["name", "cwd"]):
+        with contextlib.suppress(psutil.Error, OSError):
+            if proc.info["name"] == "postgres" and proc.info["cwd"] == str(data):
+                found.append(proc)
+    return found
+
+
 def signal_tree(pid: int, started: float | None, sig: int) -> list[psutil.Process]:
     """Signal a postmaster first (so it forks no new backend), then every backend it had."""
     procs = tree(pid, started)

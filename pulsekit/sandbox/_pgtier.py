@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
-from pulsekit.sandbox._pgcluster import Cluster
+from pulsekit.sandbox._pgcluster import Cluster, leftovers
 
 
 class Node(Protocol):
@@ -65,6 +65,16 @@ def _launch(cluster: Cluster, node: Node) -> None:
 
 
 def restart(cluster: Cluster, node: Node) -> None:
-    """Start a stopped node again on its data folder (a replica catches up from the primary)."""
+    """Start a stopped node again on its data folder (a replica catches up from the primary).
+
+    Backends orphaned by a SIGKILL of the postmaster alone (``faults.kill``) still hold its shared
+    memory, and PostgreSQL refuses to start beside them: they are killed first.
+    """
+    import psutil
+
+    left = leftovers(cluster.data(node.name).resolve())
+    for proc in left:
+        proc.kill()
+    psutil.wait_procs(left, timeout=10)
     _launch(cluster, node)
     cluster.wait_ready(node.name, node.port, node.popen)

@@ -287,6 +287,8 @@ class Sandbox:
             _procs.wait_until(lambda: not _procs.alive(proc.pid, proc.started), 10)
         for backend in proc.config.get("_tree", []):  # a PostgreSQL node: every backend too
             _procs.wait_until(lambda b=backend: not b.is_running(), 10)
+        if proc.exporter is not None and proc.exporter.popen is not None:
+            proc.exporter.popen.wait(timeout=10)
 
     def freeze(self, name: str) -> None:
         """SIGSTOP a service: it keeps its sockets but answers nothing (a hung process).
@@ -309,7 +311,12 @@ class Sandbox:
         if proc.kind == "postgres":
             from pulsekit.sandbox import _pgtier
 
+            exporter = proc.exporter
+            if exporter is not None and _procs.alive(exporter.pid, exporter.started):
+                _procs.terminate([(exporter.pid, exporter.started)])
             _pgtier.restart(self._pg, proc)
+            if exporter is not None:
+                self._spawn(exporter)
         else:
             self._spawn(proc)
         self._wait_healthy([proc], timeout)
@@ -333,9 +340,14 @@ class Sandbox:
         if proc.kind == "postgres":
             from pulsekit.sandbox import _pgcluster
 
+            # the whole machine: postmaster, every backend, and its exporter (so a killed node
+            # leaves scrape gaps and a frozen one times scrapes out, as on the embedded tier)
             proc.config["_tree"] = _pgcluster.signal_tree(
                 proc.pid, proc.started, _SIGNAL_OF[action]
             )
+            helper = proc.exporter
+            if helper is not None and _procs.alive(helper.pid, helper.started):
+                os.kill(helper.pid, _SIGNAL_OF[action])
         else:
             os.kill(proc.pid, _SIGNAL_OF[action])
         return proc

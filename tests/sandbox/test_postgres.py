@@ -85,8 +85,6 @@ def test_a_frozen_replica_is_avoided_and_thawed_back(pg_shop: Sandbox) -> None:
     assert all(psutil.Process(p).status() == psutil.STATUS_STOPPED for p in pids)
     statuses = [get(pg_shop.url + "/api/search?q=Tent")[0] for _ in range(8)]
     assert statuses == [200] * 8
-    health = pg_shop.metrics_targets["db-replica-2"].replace("/metrics", "/healthz")
-    eventually(lambda: get(health, timeout=5)[0] == 503)  # its exporter sees it hang
     pg_shop.thaw("db-replica-2")
     assert all(psutil.Process(p).status() != psutil.STATUS_STOPPED for p in pids)
     before = metric(api, "shop_db_queries_total", node="db-replica-2", query="search", status="ok")
