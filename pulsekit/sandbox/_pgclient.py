@@ -47,25 +47,39 @@ class _Node:
     """One node's bounded pool and the counters its metrics read."""
 
     def __init__(self, name: str, conninfo: str, size: int) -> None:
-        from psycopg.rows import dict_row
-        from psycopg_pool import AsyncConnectionPool
-
         self.name = name
         self.conninfo = conninfo
         self.size = size
         self.in_use = 0
         self.waiting = 0
-        self.pool = AsyncConnectionPool(
-            conninfo,
-            min_size=1,
-            max_size=size,
-            timeout=POOL_TIMEOUT_S,
-            max_waiting=MAX_WAITING,
-            reconnect_timeout=3600,
-            kwargs={"autocommit": True, "row_factory": dict_row, "prepare_threshold": 0},
-            open=False,
-            name=name,
+        self.pool: Any = None
+
+    async def fresh(self) -> None:
+        """Open a new pool (and close the old one in the background).
+
+        Called when the node turns healthy: a pool whose connections failed while the node was
+        down backs off for up to many seconds before trying again, while the node already answers.
+        """
+        from psycopg.rows import dict_row
+        from psycopg_pool import AsyncConnectionPool
+
+        old, self.pool = (
+            self.pool,
+            AsyncConnectionPool(
+                self.conninfo,
+                min_size=1,
+                max_size=self.size,
+                timeout=POOL_TIMEOUT_S,
+                max_waiting=MAX_WAITING,
+                reconnect_timeout=3600,
+                kwargs={"autocommit": True, "row_factory": dict_row, "prepare_threshold": 0},
+                open=False,
+                name=self.name,
+            ),
         )
+        await self.pool.open(wait=False)
+        if old is not None:
+            asyncio.get_running_loop().create_task(old.close(timeout=1.0))
 
     def count_in_use(self) -> float:
         return self.in_use
@@ -96,7 +110,7 @@ class PGClient:
         self.primary = primary[0]
         self.nodes = {n: _Node(n, conninfo(u), pool) for n, u in [primary, *replicas.items()]}
         self.replicas = list(replicas)
-        self.healthy = dict.fromkeys(self.nodes, True)
+        self.healthy = dict.fromkeys(self.nodes, False)  # until a health check passes
         self._rr = itertools.count()
         self._health_conns: dict[str, Any] = {}
         self.failovers = Counter(
@@ -129,13 +143,12 @@ class PGClient:
             waiting.labels(node.name).set_function(node.count_waiting)
 
     async def start(self) -> None:
-        for node in self.nodes.values():
-            await node.pool.open(wait=False)
         asyncio.get_running_loop().create_task(self._health_loop())
 
     async def close(self) -> None:
         for node in self.nodes.values():
-            await node.pool.close(timeout=1.0)
+            if node.pool is not None:
+                await node.pool.close(timeout=1.0)
 
     def _read_order(self) -> list[str]:
         names = [n for n in self.replicas if self.healthy[n]]
@@ -174,6 +187,8 @@ class PGClient:
 
         start = time.perf_counter()
         status = "error"
+        if node.pool is None:  # before its first health check (the primary is always tried)
+            await node.fresh()
         node.waiting += 1
         state = {"waiting": True}
 
@@ -231,6 +246,8 @@ class PGClient:
 
         try:
             await bounded(probe(), HEALTH_TIMEOUT_S)
+            if not self.healthy[name]:
+                await self.nodes[name].fresh()
             self.healthy[name] = True
         except (psycopg.Error, TimeoutError, OSError):
             self.healthy[name] = False

@@ -535,8 +535,7 @@ class Sandbox:
         streams = {
             k.target: k.listen_port for k in self._links.values() if k.source == "db-primary"
         }
-        _pgtier.start(self._pg, nodes, seed=self.seed, stream_ports=streams)
-        for node in nodes:
+        for node in nodes:  # first, so they start up while the nodes do (they retry until then)
             exporter = _Proc(f"{node.name}-exporter", "pg-exporter", 0, [], {})
             exporter.config = {
                 "name": node.name,
@@ -549,6 +548,7 @@ class Sandbox:
             exporter.env = {"PULSEKIT_DB_PASSWORD": self._pg.password}
             node.exporter = exporter
             self._spawn(exporter)
+        _pgtier.start(self._pg, nodes, seed=self.seed, stream_ports=streams)
 
     def _spawn(self, proc: _Proc) -> None:
         sock = proc.config.pop("_sock", None) or _procs.bind(proc.port)
