@@ -12,11 +12,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## demo: install pulsekit and run the most complete end-to-end scenario on the local sandbox
-demo: $(STAMP)
+## demo: install pulsekit (and postgresql where apt-get can) and run the most complete scenario on the sandbox
+demo: $(STAMP) system-deps
 	$(BIN)/python -m pulsekit.demo
 
-## test: lint, type-check and run every test and notebook (installs chromium and prometheus via apt-get when it can)
+## test: lint, type-check and run every test and notebook (installs chromium, prometheus and postgresql via apt-get when it can)
 test: $(STAMP) system-deps lint typecheck pytest
 
 lint: $(STAMP)
@@ -29,7 +29,7 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
 
-## system-deps: Debian's chromium and prometheus for the browser and Prometheus tests
+## system-deps: Debian's chromium, prometheus and postgresql for the browser, Prometheus and database tests
 system-deps:
 	@bash scripts/system-deps.sh
 

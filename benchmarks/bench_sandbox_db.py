@@ -184,3 +184,7 @@ def compare_tiers(tiers: list[str], *, seconds: float = 8.0) -> None:
             f"{r['errors']:.2%} | {r['errors_first_2s']} | {r['errors_after_2s']} | "
             f"{r['dash_p95_before']:.1f} -> {r['dash_p95_after']:.1f} | {vis} |"
         )
+
+
+if __name__ == "__main__":
+    compare_tiers(["postgres", "embedded"])
