@@ -53,31 +53,35 @@ class _Node:
         self.in_use = 0
         self.waiting = 0
         self.pool: Any = None
+        self.stale = False  # the node was down since this pool was made
 
-    async def fresh(self) -> None:
-        """Open a new pool (and close the old one in the background).
+    async def fresh(self, *, wait: bool) -> None:
+        """Open a new pool and swap it in (closing the old one in the background).
 
         Called when the node turns healthy: a pool whose connections failed while the node was
-        down backs off for up to many seconds before trying again, while the node already answers.
+        down backs off for many seconds before trying again, while the node already answers.
+        ``wait``: swap only once the new pool holds a live connection (else it is closed, raised).
         """
         from psycopg.rows import dict_row
         from psycopg_pool import AsyncConnectionPool
 
-        old, self.pool = (
-            self.pool,
-            AsyncConnectionPool(
-                self.conninfo,
-                min_size=1,
-                max_size=self.size,
-                timeout=POOL_TIMEOUT_S,
-                max_waiting=MAX_WAITING,
-                reconnect_timeout=3600,
-                kwargs={"autocommit": True, "row_factory": dict_row, "prepare_threshold": 0},
-                open=False,
-                name=self.name,
-            ),
+        pool = AsyncConnectionPool(
+            self.conninfo,
+            min_size=1,
+            max_size=self.size,
+            timeout=POOL_TIMEOUT_S,
+            max_waiting=MAX_WAITING,
+            reconnect_timeout=3600,
+            kwargs={"autocommit": True, "row_factory": dict_row, "prepare_threshold": 0},
+            open=False,
+            name=self.name,
         )
-        await self.pool.open(wait=False)
+        try:
+            await pool.open(wait=wait, timeout=POOL_TIMEOUT_S)
+        except BaseException:
+            await pool.close(timeout=0)
+            raise
+        old, self.pool, self.stale = self.pool, pool, False
         if old is not None:
             asyncio.get_running_loop().create_task(old.close(timeout=1.0))
 
@@ -183,12 +187,12 @@ class PGClient:
         self, node: _Node, query: str, sql: str, delay: float, params: dict[str, Any]
     ) -> list[dict[str, Any]]:
         import psycopg
-        from psycopg_pool import PoolTimeout, TooManyRequests
+        from psycopg_pool import PoolClosed, PoolTimeout, TooManyRequests
 
         start = time.perf_counter()
         status = "error"
         if node.pool is None:  # before its first health check (the primary is always tried)
-            await node.fresh()
+            await node.fresh(wait=False)
         node.waiting += 1
         state = {"waiting": True}
 
@@ -217,7 +221,7 @@ class PGClient:
             if self.healthy.get(node.name, True) and node.pool.get_stats().get("pool_size", 0):
                 raise DatabaseBusy(f"{node.name}: pool timeout: no free connection") from None
             raise ConnectionError(f"{node.name}: no connection could be made") from None
-        except psycopg.OperationalError as exc:
+        except (psycopg.OperationalError, PoolClosed) as exc:  # PoolClosed: swapped meanwhile
             raise ConnectionError(f"{node.name}: {exc}") from exc
         finally:
             if state["waiting"]:
@@ -246,11 +250,14 @@ class PGClient:
 
         try:
             await bounded(probe(), HEALTH_TIMEOUT_S)
-            if not self.healthy[name]:
-                await self.nodes[name].fresh()
+            node = self.nodes[name]
+            if node.pool is None or node.stale:
+                await node.fresh(wait=True)
             self.healthy[name] = True
         except (psycopg.Error, TimeoutError, OSError):
             self.healthy[name] = False
+            if self.nodes[name].pool is not None:
+                self.nodes[name].stale = True
             broken = self._health_conns.pop(name, None)
             if broken is not None:
                 with contextlib.suppress(Exception):

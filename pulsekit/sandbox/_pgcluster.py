@@ -134,9 +134,9 @@ class Cluster:
             target.mkdir()
             _give(target, self.user)
             link.symlink_to(target)
-        (self.run_dir / "db.owner.json").write_text(
-            json.dumps({"pid": os.getpid(), "started": _procs.create_time(os.getpid())})
-        )
+        owner = json.dumps({"pid": os.getpid(), "started": _procs.create_time(os.getpid())})
+        for folder in {self.run_dir, target.parent}:  # the fallback folder is found on its own too
+            (folder / "db.owner.json").write_text(owner)
         return target
 
     def data(self, name: str) -> Path:
@@ -455,9 +455,11 @@ def stop(nodes: list[tuple[int, float | None]], *, grace: float = 5.0) -> None:
 
 def clean_stale_sandboxes() -> None:
     """Remove database folders of unnamed sandboxes (in the temp folder) whose controller died."""
-    for owner in Path(tempfile.gettempdir()).glob("pulsekit-sandbox-*/db.owner.json"):
-        with contextlib.suppress(OSError):
-            clean_stale(owner.parent / "db")
+    temp = Path(tempfile.gettempdir())
+    for pattern in ("pulsekit-sandbox-*/db.owner.json", "pulsekit-db-*/db.owner.json"):
+        for owner in temp.glob(pattern):
+            with contextlib.suppress(OSError):
+                clean_stale(owner.parent / "db")
 
 
 def clean_stale(link: Path) -> None:
@@ -483,3 +485,5 @@ def clean_stale(link: Path) -> None:
         shutil.rmtree(target.parent, ignore_errors=True)
     shutil.rmtree(link, ignore_errors=True)
     owner_file.unlink(missing_ok=True)
+    if link.parent.name.startswith("pulsekit-db-"):  # a fallback folder: nothing else lives there
+        shutil.rmtree(link.parent, ignore_errors=True)

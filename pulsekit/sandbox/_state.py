@@ -74,6 +74,8 @@ def status(name: str) -> dict[str, Any]:
     state["running"] = bool(alive)
     state["stale_cleaned"] = False
     if not alive:  # every process is gone: the state file is stale
+        helpers = [(int(h["pid"]), h.get("started")) for h in state.get("helpers", {}).values()]
+        _procs.terminate(helpers)  # a PostgreSQL node's exporter outlives a killed node
         clear(name)
         state["stale_cleaned"] = True
     return state
