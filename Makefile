@@ -12,11 +12,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## demo: install pulsekit and run the most complete end-to-end scenario on the local sandbox
-demo: $(STAMP)
+## demo: install pulsekit (and postgresql where apt-get can) and run the most complete scenario on the sandbox
+demo: $(STAMP) system-deps
 	$(BIN)/python -m pulsekit.demo
 
-## test: lint, type-check and run every test and notebook (installs chromium and prometheus via apt-get when it can)
+## test: lint, type-check and run every test and notebook (installs chromium, prometheus and postgresql via apt-get when it can)
 test: $(STAMP) system-deps lint typecheck pytest
 
 lint: $(STAMP)
@@ -35,7 +35,7 @@ DOJO_PAUSE ?= 20
 test-slow: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" PULSEKIT_DOJO_PAUSE=$(DOJO_PAUSE) $(BIN)/python -m pytest dojos -m "slow or not slow" --timeout=900 --durations=0 -q
 
-## system-deps: Debian's chromium and prometheus for the browser and Prometheus tests
+## system-deps: Debian's chromium, prometheus and postgresql for the browser, Prometheus and database tests
 system-deps:
 	@bash scripts/system-deps.sh
 

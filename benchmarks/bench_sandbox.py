@@ -2,8 +2,11 @@
 against the same mix spread straight over the api replicas (the anchor: the cost of the extra hops).
 
     .venv/bin/python benchmarks/bench_sandbox.py [--rates 150,300,450] [--seconds 8] [--repeat 3]
+    .venv/bin/python benchmarks/bench_sandbox.py --tiers postgres,embedded   # both database tiers
 
 Latency is measured from each request's scheduled start (open model), so queueing is not hidden.
+``--tiers`` measures each database tier in the same run (``bench_sandbox_db.py``): time to healthy,
+the mix at 300 rps, a replica SIGKILLed under that load, and write-to-replica visibility.
 """
 
 from __future__ import annotations
@@ -72,7 +75,13 @@ def main() -> None:
     parser.add_argument("--rates", default="150,300,450")
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--tiers", default="", help="e.g. postgres,embedded: compare the db tiers")
     args = parser.parse_args()
+    if args.tiers:
+        from bench_sandbox_db import compare_tiers
+
+        compare_tiers(args.tiers.split(","), seconds=args.seconds)
+        return
     rates = [float(r) for r in args.rates.split(",")]
     rows = []
     starts = []

@@ -9,7 +9,8 @@
     ├── NotAllowedError        a host that is not on the allow-list
     ├── MissingDependencyError a system part (chromium, prometheus) or extra that is not installed
     ├── SandboxError           the demo platform failed to start, stop or act
-    │   └── ServiceStartError  one service did not become healthy (carries its log tail)
+    │   ├── ServiceStartError  one service did not become healthy (carries its log tail)
+    │   └── PostgresNotFoundError  no PostgreSQL 13+ server (or no user to run it as) for db="postgres"
     ├── FaultError             a fault could not be applied or removed
     │   └── HaltedError        faults are halted; release the halt first
     ├── LoadError              a load run could not start or run
@@ -61,6 +62,10 @@ class SandboxError(PulsekitError):
 
 class ServiceStartError(SandboxError):
     """A sandbox service did not become healthy in time."""
+
+
+class PostgresNotFoundError(SandboxError, MissingDependencyError):
+    """No usable PostgreSQL server for the sandbox's database tier; the message says how to install it."""
 
 
 class FaultError(PulsekitError):

@@ -24,6 +24,8 @@ LIBRARIES = (
     "prometheus-client",
     "hdrhistogram",
     "jinja2",
+    "psycopg",
+    "psycopg-pool",
 )
 INSTALL = "pip install -e '.[dev]'   (or: make test, which creates .venv)"
 
@@ -60,7 +62,7 @@ class Report:
 
 
 def check_install(*, sandbox: bool = True) -> Report:
-    """Check Python, the libraries, Chromium, Prometheus and (optionally) that the sandbox starts."""
+    """Check Python, the libraries, Chromium, Prometheus, PostgreSQL and (optionally) the sandbox."""
     checks = [
         Check(
             "python",
@@ -87,9 +89,24 @@ def check_install(*, sandbox: bool = True) -> Report:
                 f"sudo apt-get install {name}   (or set {env_var}=/path/to/{name})",
             )
         )
+    checks.append(_postgres())
     if sandbox:
         checks.append(_check_sandbox())
     return Report(tuple(checks))
+
+
+def _postgres() -> Check:
+    """Whether the sandbox's PostgreSQL tier can run here (the same lookup ``Sandbox`` uses)."""
+    from pulsekit.errors import PostgresNotFoundError
+    from pulsekit.sandbox import _pginstall
+
+    try:
+        install = _pginstall.require()
+        user = _pginstall.run_as()
+    except PostgresNotFoundError as exc:
+        return Check("postgresql", False, "not usable", str(exc))
+    del install, user  # found and runnable; `pulsekit sandbox up --db postgres` shows more
+    return Check("postgresql", True, "found")
 
 
 def _chromium() -> bool:

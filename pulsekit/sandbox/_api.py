@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -11,7 +12,7 @@ from aiohttp import web
 from pulsekit.sandbox import _http
 from pulsekit.sandbox._dbclient import DatabaseBusy, DatabaseUnavailable, DBClient
 
-DB_KEY = web.AppKey("db", DBClient)
+DB_KEY = web.AppKey("db", DBClient)  # or the PostgreSQL tier's PGClient: the same interface
 PAYMENTS_KEY = web.AppKey("payments", str)
 SESSION_KEY = web.AppKey("session", aiohttp.ClientSession)
 N_PLUS_ONE_KEY = web.AppKey("n_plus_one", bool)
@@ -128,7 +129,19 @@ def build(config: dict[str, Any]) -> tuple[web.Application, Callable[[], Any] | 
     app.middlewares.append(_db_errors)
     links = config["links"]  # link name -> "http://127.0.0.1:PORT"
     replicas = {n.split("->", 1)[1]: u for n, u in links.items() if "db-replica" in n}
-    db = DBClient(("db-primary", links["api->db-primary"]), replicas, app[_http.REGISTRY_KEY])
+    db: Any
+    if config.get("db") == "postgres":
+        from pulsekit.sandbox._pgclient import PGClient
+
+        db = PGClient(
+            ("db-primary", links["api->db-primary"]),
+            replicas,
+            app[_http.REGISTRY_KEY],
+            password=os.environ.get("PULSEKIT_DB_PASSWORD", ""),
+            pool=config.get("db_pool", 4),
+        )
+    else:
+        db = DBClient(("db-primary", links["api->db-primary"]), replicas, app[_http.REGISTRY_KEY])
     app[DB_KEY] = db
     app[PAYMENTS_KEY] = links["api->payments"]
     app[N_PLUS_ONE_KEY] = bool(config.get("n_plus_one", False))

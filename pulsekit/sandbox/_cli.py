@@ -22,12 +22,25 @@ def sandbox() -> None:
 @sandbox.command()
 @click.option("--replicas", default=3, show_default=True, help="api replicas.")
 @click.option("--db-replicas", default=2, show_default=True, help="Database read replicas.")
+@click.option(
+    "--db",
+    type=click.Choice(["auto", "postgres", "embedded"]),
+    default="auto",
+    show_default=True,
+    help="Database tier: real PostgreSQL (primary + streaming replicas), embedded SQLite, or auto.",
+)
 @click.option("--prometheus", is_flag=True, help="Also run Prometheus scraping every service.")
 @click.option("--detach", is_flag=True, help="Start, print, and return; stop later with `down`.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document and nothing else.")
 @_name
 def up(
-    replicas: int, db_replicas: int, prometheus: bool, detach: bool, as_json: bool, name: str
+    replicas: int,
+    db_replicas: int,
+    db: str,
+    prometheus: bool,
+    detach: bool,
+    as_json: bool,
+    name: str,
 ) -> None:
     """Start the sandbox; in the foreground Ctrl-C stops everything."""
     from pulsekit.sandbox import Sandbox
@@ -35,6 +48,7 @@ def up(
     shop = Sandbox(
         replicas=replicas,
         db_replicas=db_replicas,
+        db=db,
         prometheus=prometheus,
         name=name,
         detached=detach,

@@ -1,7 +1,7 @@
 """A database node (primary or read replica): SQLite behind a bounded connection pool.
 
-This module and ``_dbclient.py`` are the whole database tier: a real PostgreSQL mode can replace
-them behind the same named queries. Each query holds a pool slot for its real SQLite time plus a
+This module and ``_dbclient.py`` are the embedded tier (``Sandbox(db="embedded")``); ``_pg*.py``
+are the PostgreSQL tier behind the same named queries (``_queries.py``). Each query holds a pool slot for its real SQLite time plus a
 modeled storage latency, so a node has a fixed capacity: losing a replica under load shows up as
 queueing, and past capacity as errors (``pool timeout``), as it does on a real database.
 """
@@ -19,53 +19,8 @@ from aiohttp import web
 from prometheus_client import Counter, Gauge, Histogram
 
 from pulsekit.sandbox import _http
+from pulsekit.sandbox._queries import READS, WRITES
 from pulsekit.sandbox._seed import seed
-
-# query name -> (SQL, modeled storage latency in seconds while the pool slot is held)
-READS: dict[str, tuple[str, float]] = {
-    "search": (
-        "SELECT id, name, category, price_cents, vendor_id FROM products "
-        "WHERE name LIKE :pattern ORDER BY id LIMIT 20 OFFSET :offset",
-        0.003,
-    ),
-    "product": (
-        "SELECT id, name, category, price_cents, stock, vendor_id FROM products WHERE id = :id",
-        0.001,
-    ),
-    "dashboard_totals": (
-        "SELECT count(*) AS orders, coalesce(sum(qty), 0) AS units, "
-        "coalesce(sum(total_cents), 0) AS revenue_cents FROM orders WHERE vendor_id = :vendor",
-        0.008,
-    ),
-    "dashboard_top": (
-        "SELECT product_id, sum(qty) AS units, sum(total_cents) AS revenue_cents FROM orders "
-        "WHERE vendor_id = :vendor GROUP BY product_id ORDER BY revenue_cents DESC LIMIT 5",
-        0.008,
-    ),
-    "dashboard_daily": (
-        "SELECT day, count(*) AS orders, sum(total_cents) AS revenue_cents FROM orders "
-        "WHERE vendor_id = :vendor AND day >= :since GROUP BY day ORDER BY day",
-        0.006,
-    ),
-    "cart": (
-        "SELECT product_id, qty FROM carts WHERE session = :session ORDER BY product_id",
-        0.001,
-    ),
-}
-WRITES: dict[str, tuple[str, float]] = {
-    "cart_add": (
-        "INSERT INTO carts (session, product_id, qty) VALUES (:session, :product_id, :qty) "
-        "ON CONFLICT (session, product_id) DO UPDATE SET qty = qty + excluded.qty",
-        0.002,
-    ),
-    "checkout": (
-        "INSERT INTO orders (vendor_id, product_id, qty, total_cents, day, session) "
-        "SELECT p.vendor_id, c.product_id, c.qty, c.qty * p.price_cents, 364, c.session "
-        "FROM carts c JOIN products p ON p.id = c.product_id WHERE c.session = :session",
-        0.004,
-    ),
-    "cart_clear": ("DELETE FROM carts WHERE session = :session", 0.001),
-}
 
 POOL_TIMEOUT_S = 2.0
 MAX_WAITING = 256

@@ -83,14 +83,18 @@ async def _healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "pid": os.getpid()})
 
 
-def make_app() -> web.Application:
-    """An aiohttp app with the metrics middleware, ``/metrics`` and ``/healthz`` already wired."""
+def make_app(*, healthz: bool = True) -> web.Application:
+    """An aiohttp app with the metrics middleware, ``/metrics`` and ``/healthz`` already wired.
+
+    ``healthz=False`` leaves ``/healthz`` to the caller (a service whose health is another's).
+    """
     registry = CollectorRegistry()
     app = web.Application(middlewares=[metrics_middleware], client_max_size=1024**2)
     app[REGISTRY_KEY] = registry
     app[METRICS_KEY] = HttpMetrics(registry)
     app.router.add_get("/metrics", _metrics)
-    app.router.add_get("/healthz", _healthz)
+    if healthz:
+        app.router.add_get("/healthz", _healthz)
     return app
 
 

@@ -13,6 +13,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -77,12 +78,29 @@ class _Spawner:
 _SPAWNER = _Spawner()
 
 
-def spawn(argv: list[str], *, fd: int, log: Path, detached: bool) -> subprocess.Popen[bytes]:
-    """Start a service process that inherits ``fd``; its output goes to ``log``."""
-    return _SPAWNER.run(lambda: _popen(argv, fd=fd, log=log))  # type: ignore[no-any-return]
+def fork_from_spawner(popen: Callable[[], subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
+    """Run ``popen`` on the spawner thread (so a child's death signal means "the process died")."""
+    return _SPAWNER.run(popen)  # type: ignore[no-any-return]
 
 
-def _popen(argv: list[str], *, fd: int, log: Path) -> subprocess.Popen[bytes]:
+def spawn(
+    argv: list[str],
+    *,
+    fd: int,
+    log: Path,
+    detached: bool,
+    env: dict[str, str] | None = None,
+) -> subprocess.Popen[bytes]:
+    """Start a service process that inherits ``fd``; its output goes to ``log``.
+
+    ``env`` adds variables (secrets such as the database password: the argv is public in ``ps``).
+    """
+    return _SPAWNER.run(lambda: _popen(argv, fd=fd, log=log, env=env))  # type: ignore[no-any-return]
+
+
+def _popen(
+    argv: list[str], *, fd: int, log: Path, env: dict[str, str] | None
+) -> subprocess.Popen[bytes]:
     # logs may quote requests and data: private (0600), like the state file
     with open(os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "ab") as out:
         return subprocess.Popen(
@@ -92,7 +110,7 @@ def _popen(argv: list[str], *, fd: int, log: Path) -> subprocess.Popen[bytes]:
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # a terminal's Ctrl-C reaches the controller, which stops us in order
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
             close_fds=True,
         )
 
@@ -157,15 +175,22 @@ def create_time(pid: int) -> float | None:
 
 
 def terminate(pids: list[tuple[int, float | None]], *, grace: float = 3.0) -> None:
-    """SIGCONT (a frozen process cannot exit), SIGTERM, then SIGKILL whatever is left after ``grace``."""
+    """SIGCONT (a frozen process cannot exit), SIGTERM, then SIGKILL whatever is left after ``grace``.
+
+    A process's children are included: they are SIGKILLed too if still there after ``grace``.
+    """
     procs = []
     for pid, started in pids:
         if alive(pid, started):
             try:
                 proc = psutil.Process(pid)
+                children = proc.children(recursive=True)  # e.g. a postmaster's backends
+                for child in children:
+                    with contextlib.suppress(psutil.Error):
+                        child.send_signal(signal.SIGCONT)
                 proc.send_signal(signal.SIGCONT)
                 proc.send_signal(signal.SIGTERM)
-                procs.append(proc)
+                procs += [proc, *children]
             except psutil.Error:
                 pass
     _, left = psutil.wait_procs(procs, timeout=grace)

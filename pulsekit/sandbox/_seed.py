@@ -62,14 +62,14 @@ CREATE INDEX products_category ON products (category);
 """
 
 
-def seed(conn: sqlite3.Connection, *, seed: int = 42) -> None:
-    """Create the schema and fill it; the same seed gives the same rows on every node."""
+Row = tuple[object, ...]
+
+
+def rows(seed: int = 42) -> dict[str, list[Row]]:
+    """The seed rows per table; the same seed gives the same rows on every node and both tiers."""
     rng = random.Random(seed)
-    conn.executescript(SCHEMA)
-    conn.executemany(
-        "INSERT INTO vendors VALUES (?, ?)", ((v, f"Vendor {v:03d}") for v in range(1, VENDORS + 1))
-    )
-    products = []
+    vendors: list[Row] = [(v, f"Vendor {v:03d}") for v in range(1, VENDORS + 1)]
+    products: list[tuple[int, int, str, str, int, int]] = []
     for pid in range(1, PRODUCTS + 1):
         name = f"{rng.choice(_ADJECTIVES)} {rng.choice(_NOUNS)} {pid}"
         products.append(
@@ -82,11 +82,18 @@ def seed(conn: sqlite3.Connection, *, seed: int = 42) -> None:
                 rng.randint(0, 500),
             )
         )
-    conn.executemany("INSERT INTO products VALUES (?, ?, ?, ?, ?, ?)", products)
-    orders = []
+    orders: list[Row] = []
     for oid in range(1, ORDERS + 1):
         pid, vendor, _, _, price, _ = products[rng.randrange(PRODUCTS)]
         qty = rng.choice((1, 1, 1, 2, 2, 3, 5))
         orders.append((oid, vendor, pid, qty, price * qty, rng.randrange(DAYS), None))
-    conn.executemany("INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?, ?)", orders)
+    return {"vendors": vendors, "products": list(products), "orders": orders}
+
+
+def seed(conn: sqlite3.Connection, *, seed: int = 42) -> None:
+    """Create the schema and fill it (SQLite, the embedded tier)."""
+    conn.executescript(SCHEMA)
+    for table, values in rows(seed).items():
+        marks = ", ".join("?" * len(values[0]))
+        conn.executemany(f"INSERT INTO {table} VALUES ({marks})", values)
     conn.commit()

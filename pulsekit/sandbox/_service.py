@@ -19,6 +19,8 @@ def main(argv: list[str] | None = None) -> None:
         from pulsekit.sandbox._api import build
     elif role in ("db-primary", "db-replica"):
         from pulsekit.sandbox._db import build
+    elif role == "pg-exporter":
+        from pulsekit.sandbox._pgnode import build
     elif role == "payments":
         from pulsekit.sandbox._payments import build
     else:

@@ -100,6 +100,7 @@ def _pids(state: dict[str, Any]) -> list[tuple[int, float | None]]:
         for s in state.get("services", {}).values()
         if s.get("pid")
     ]
+    pids += [(int(h["pid"]), h.get("started")) for h in state.get("helpers", {}).values()]
     if state.get("prometheus_pid"):
         pids.append((int(state["prometheus_pid"]), state.get("prometheus_started")))
     return pids
@@ -116,6 +117,8 @@ def status(name: str) -> dict[str, Any]:
     state["running"] = bool(alive)
     state["stale_cleaned"] = False
     if not alive:  # every process is gone: the state file is stale
+        helpers = [(int(h["pid"]), h.get("started")) for h in state.get("helpers", {}).values()]
+        _procs.terminate(helpers)  # a PostgreSQL node's exporter outlives a killed node
         clear(name)
         state["stale_cleaned"] = True
     return state
@@ -129,6 +132,10 @@ def clear(name: str) -> None:
     folder = directory(name)
     remove(name)
     shutil.rmtree(folder / "prometheus", ignore_errors=True)
+    if (folder / "db").is_symlink() or (folder / "db").exists():  # the PostgreSQL tier's data
+        from pulsekit.sandbox._pgcluster import clean_stale
+
+        clean_stale(folder / "db")
 
 
 def down(name: str) -> dict[str, Any]:
@@ -143,7 +150,8 @@ def down(name: str) -> dict[str, Any]:
     if state is None:
         return {"name": name, "stopped": 0, "was_running": False}
     pids = _pids(state)
-    alive = [p for p in pids if _procs.alive(*p)]
+    helpers = {int(h["pid"]) for h in state.get("helpers", {}).values()}  # not counted as services
+    alive = [p for p in pids if p[0] not in helpers and _procs.alive(*p)]
     _procs.terminate(pids)
     clear(name)
     return {"name": name, "stopped": len(alive), "was_running": bool(alive)}

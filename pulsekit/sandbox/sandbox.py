@@ -12,15 +12,16 @@ import json
 import os
 import shutil
 import signal
+import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from pulsekit.errors import ConfigError, SandboxError, ServiceStartError
-from pulsekit.sandbox import _procs, _state
+from pulsekit.sandbox import _pginstall, _procs, _state
 
 START_TIMEOUT_S = 15.0
 _SIGNAL_OF = {"kill": signal.SIGKILL, "freeze": signal.SIGSTOP, "thaw": signal.SIGCONT}
@@ -65,6 +66,9 @@ class _Proc:
     pid: int = 0
     started: float | None = None
     popen: Any = None
+    kind: str = "python"  # or "postgres": a postmaster, watched through its exporter
+    exporter: _Proc | None = None
+    env: dict[str, str] = field(default_factory=dict)
 
 
 def _count(value: Any, field: str, minimum: int) -> int:
@@ -84,7 +88,10 @@ class Sandbox:
         replicas: api replicas behind the gateway.
         db_replicas: database read replicas beside the primary.
         prometheus: also start Debian's prometheus scraping every service each second.
-        db_pool: connections per database node (its capacity).
+        db_pool: connections per database node (its capacity); on the PostgreSQL tier, per api
+            replica and node (each api replica holds a bounded pool to each node).
+        db: "postgres" (a real primary with streaming replicas), "embedded" (SQLite nodes with
+            replication in this project) or "auto" (postgres when installed, with a notice if not).
         name: register the sandbox under this name (state file) so ``status``/``down`` find it.
         detached: leave the processes running when this object goes away (``sandbox up --detach``).
         n_plus_one: plant a slow path in the api: the vendor dashboard loads its daily series one
@@ -104,6 +111,7 @@ class Sandbox:
         run_dir: str | os.PathLike[str] | None = None,
         start_timeout: float = START_TIMEOUT_S,
         n_plus_one: bool = False,
+        db: str = "auto",
     ) -> None:
         self.replicas = _count(replicas, "replicas", 1)
         self.db_replicas = _count(db_replicas, "db_replicas", 0)
@@ -117,6 +125,16 @@ class Sandbox:
         if not isinstance(n_plus_one, bool):
             raise ConfigError(f"n_plus_one={n_plus_one!r} must be True or False")
         self.n_plus_one = n_plus_one
+        self.db = _pginstall.choose(db)
+        if db == "auto" and self.db == "embedded":
+            print(
+                "pulsekit: PostgreSQL not found, using the embedded database tier; for the real "
+                f"one: {_pginstall.INSTALL}",
+                file=sys.stderr,
+            )
+        self._pg_install = _pginstall.require() if self.db == "postgres" else None
+        self._pg_user = _pginstall.run_as() if self.db == "postgres" else None
+        self._pg: Any = None
         self.seed = seed
         self.prometheus = bool(prometheus)
         self.name = name
@@ -172,11 +190,20 @@ class Sandbox:
         if self._prometheus is not None:
             self._prometheus.stop()
             self._prometheus = None
-        pids = [(p.pid, p.started) for p in self._procs.values() if p.pid]
+        if self._pg is not None:
+            from pulsekit.sandbox import _pgcluster
+
+            nodes = [(p.pid, p.started) for p in self._procs.values() if p.kind == "postgres"]
+            _pgcluster.stop([n for n in nodes if n[0]])
+        everything = [*self._procs.values(), *self._exporters()]
+        pids = [(p.pid, p.started) for p in everything if p.pid and p.kind == "python"]
         _procs.terminate(pids)
-        for proc in self._procs.values():
+        for proc in everything:
             if proc.popen is not None:
                 proc.popen.poll()
+        if self._pg is not None:
+            self._pg.remove()
+            self._pg = None
         if self.name and self._started:
             _state.remove(self.name)
         if self._own_run_dir and self._started and not keep_logs:
@@ -213,8 +240,13 @@ class Sandbox:
 
     @property
     def metrics_targets(self) -> dict[str, str]:
-        """Service name -> its Prometheus ``/metrics`` URL."""
-        return {n: f"http://127.0.0.1:{p.port}/metrics" for n, p in self._procs.items()}
+        """Service name -> its Prometheus ``/metrics`` URL (a PostgreSQL node's: its exporter's)."""
+        return {
+            n: f"http://127.0.0.1:{(p.exporter or p).port}/metrics" for n, p in self._procs.items()
+        }
+
+    def _exporters(self) -> list[_Proc]:
+        return [p.exporter for p in self._procs.values() if p.exporter is not None]
 
     def is_running(self, name: str) -> bool:
         proc = self._proc(name)
@@ -233,6 +265,10 @@ class Sandbox:
             if self._prometheus is None
             else _procs.create_time(self._prometheus.pid),
             "run_dir": str(self.run_dir),
+            "db": self.db,
+            "helpers": {
+                p.name: {"pid": p.pid, "started": p.started} for p in self._exporters() if p.pid
+            },
             "services": {
                 n: {
                     "role": p.role,
@@ -262,6 +298,10 @@ class Sandbox:
             proc.popen.wait(timeout=10)
         else:
             _procs.wait_until(lambda: not _procs.alive(proc.pid, proc.started), 10)
+        for backend in proc.config.get("_tree", []):  # a PostgreSQL node: every backend too
+            _procs.wait_until(lambda b=backend: not b.is_running(), 10)
+        if proc.exporter is not None and proc.exporter.popen is not None:
+            proc.exporter.popen.wait(timeout=10)
 
     def freeze(self, name: str) -> None:
         """SIGSTOP a service: it keeps its sockets but answers nothing (a hung process).
@@ -281,7 +321,17 @@ class Sandbox:
         proc = self._proc(name)
         if _procs.alive(proc.pid, proc.started):
             self.kill(name)
-        self._spawn(proc)
+        if proc.kind == "postgres":
+            from pulsekit.sandbox import _pgtier
+
+            exporter = proc.exporter
+            if exporter is not None and _procs.alive(exporter.pid, exporter.started):
+                _procs.terminate([(exporter.pid, exporter.started)])
+            _pgtier.restart(self._pg, proc)
+            if exporter is not None:
+                self._spawn(exporter)
+        else:
+            self._spawn(proc)
         self._wait_healthy([proc], timeout)
         if name == "links":
             self._populate_links()
@@ -300,7 +350,19 @@ class Sandbox:
             raise SandboxError(
                 f"cannot {action} {name}: it is not running; restart it with restart({name!r})"
             )
-        os.kill(proc.pid, _SIGNAL_OF[action])
+        if proc.kind == "postgres":
+            from pulsekit.sandbox import _pgcluster
+
+            # the whole machine: postmaster, every backend, and its exporter (so a killed node
+            # leaves scrape gaps and a frozen one times scrapes out, as on the embedded tier)
+            proc.config["_tree"] = _pgcluster.signal_tree(
+                proc.pid, proc.started, _SIGNAL_OF[action]
+            )
+            helper = proc.exporter
+            if helper is not None and _procs.alive(helper.pid, helper.started):
+                os.kill(helper.pid, _SIGNAL_OF[action])
+        else:
+            os.kill(proc.pid, _SIGNAL_OF[action])
         return proc
 
     def _proc(self, name: str) -> _Proc:
@@ -334,7 +396,16 @@ class Sandbox:
         else:
             self._own_run_dir = self._run_dir is None
             run_dir = self._run_dir or Path(tempfile.mkdtemp(prefix="pulsekit-sandbox-"))
-        (run_dir / "logs").mkdir(parents=True, exist_ok=True)
+            if self._run_dir is None and self._pg_user is not None:
+                from pulsekit.sandbox._pgcluster import let_traverse
+
+                let_traverse(run_dir, self._pg_user)
+        try:
+            (run_dir / "logs").mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SandboxError(
+                f"run_dir {run_dir} cannot be used ({exc.strerror}); pass a folder you can write"
+            ) from exc
         return run_dir
 
     def _parent_pid(self) -> int | None:
@@ -348,7 +419,11 @@ class Sandbox:
         plan += [("db-primary", "db-primary")]
         plan += [(f"db-replica-{i}", "db-replica") for i in range(1, self.db_replicas + 1)]
         plan += [("payments", "payments")]
-        return [_Proc(name, role, 0, [], {}) for name, role in plan]
+        procs = [_Proc(name, role, 0, [], {}) for name, role in plan]
+        for proc in procs:
+            if self.db == "postgres" and proc.role in ("db-primary", "db-replica"):
+                proc.kind = "postgres"
+        return procs
 
     def _start_links(self) -> None:
         proc = _Proc("links", "links", 0, [], {})
@@ -368,7 +443,7 @@ class Sandbox:
                 specs.append(("gateway", proc.name))
             elif proc.role in ("db-primary", "db-replica", "payments"):
                 specs.append(("api", proc.name))
-        return [
+        links = [
             {
                 "name": f"{src}->{dst}",
                 "listen": "127.0.0.1:0",
@@ -377,6 +452,18 @@ class Sandbox:
             }
             for src, dst in specs
         ]
+        if self.db == "postgres":  # the WAL stream: each replica dials the primary through it
+            links += [
+                {
+                    "name": f"db-primary->{p.name}",
+                    "listen": "127.0.0.1:0",
+                    "upstream": f"127.0.0.1:{self._port_of('db-primary')}",
+                    "enabled": True,
+                }
+                for p in self._procs.values()
+                if p.role == "db-replica"
+            ]
+        return links
 
     def _port_of(self, name: str) -> int:
         proc = self._procs[name]
@@ -413,6 +500,7 @@ class Sandbox:
             "role": proc.role,
             "seed": self.seed,
             "db_pool": self.db_pool,
+            "db": self.db,
             "parent_pid": self._parent_pid(),
             "n_plus_one": self.n_plus_one,
         }
@@ -430,11 +518,52 @@ class Sandbox:
 
     def _start_services(self) -> None:
         procs = [p for p in self._procs.values() if p.role != "links"]
+        if self.db == "postgres":
+            self._pg = self._new_cluster()
         for proc in procs:
+            if proc.kind == "postgres":
+                continue
             proc.config = {**self._service_config(proc), "_sock": proc.config.get("_sock")}
             proc.argv = ["-m", "pulsekit.sandbox._service", "{config}"]
+            if self._pg is not None:
+                proc.env = {"PULSEKIT_DB_PASSWORD": self._pg.password}
             self._spawn(proc)
+        if self._pg is not None:
+            self._start_postgres([p for p in procs if p.kind == "postgres"])
         self._wait_healthy(procs, self.start_timeout)
+
+    def _new_cluster(self) -> Any:
+        from pulsekit.sandbox._pgcluster import Cluster
+
+        replicas = self.replicas
+        return Cluster(
+            self._pg_install,  # type: ignore[arg-type]
+            self._pg_user,  # type: ignore[arg-type]
+            self.run_dir,
+            max_connections=replicas * (self.db_pool + 1) + 20,
+            parent_pid=self._parent_pid(),
+        )
+
+    def _start_postgres(self, nodes: list[_Proc]) -> None:
+        from pulsekit.sandbox import _pgtier
+
+        streams = {
+            k.target: k.listen_port for k in self._links.values() if k.source == "db-primary"
+        }
+        for node in nodes:  # first, so they start up while the nodes do (they retry until then)
+            exporter = _Proc(f"{node.name}-exporter", "pg-exporter", 0, [], {})
+            exporter.config = {
+                "name": node.name,
+                "role": "pg-exporter",
+                "node_role": node.role,
+                "pg_port": node.port,
+                "parent_pid": self._parent_pid(),
+            }
+            exporter.argv = ["-m", "pulsekit.sandbox._service", "{config}"]
+            exporter.env = {"PULSEKIT_DB_PASSWORD": self._pg.password}
+            node.exporter = exporter
+            self._spawn(exporter)
+        _pgtier.start(self._pg, nodes, seed=self.seed, stream_ports=streams)
 
     def _spawn(self, proc: _Proc) -> None:
         sock = proc.config.pop("_sock", None) or _procs.bind(proc.port)
@@ -448,6 +577,7 @@ class Sandbox:
                 fd=sock.fileno(),
                 log=self.run_dir / "logs" / f"{proc.name}.log",
                 detached=self.detached,
+                env=proc.env,
             )
         finally:
             sock.close()  # the child holds it now; closing ours lets a crash refuse connections
@@ -459,12 +589,18 @@ class Sandbox:
         pending = list(procs)
         while pending:
             for proc in list(pending):
-                if proc.popen is not None and proc.popen.poll() is not None:
-                    raise ServiceStartError(
-                        f"{proc.name} exited with code {proc.popen.returncode} while starting; "
-                        f"log tail:\n{_procs.tail(self.run_dir / 'logs' / f'{proc.name}.log')}"
-                    )
-                if _procs.healthy(f"http://127.0.0.1:{proc.port}", timeout=1.0):
+                for part in (proc, proc.exporter):
+                    if (
+                        part is not None
+                        and part.popen is not None
+                        and part.popen.poll() is not None
+                    ):
+                        raise ServiceStartError(
+                            f"{part.name} exited with code {part.popen.returncode} while "
+                            "starting; log tail:\n"
+                            + _procs.tail(self.run_dir / "logs" / f"{part.name}.log")
+                        )
+                if _procs.healthy(f"http://127.0.0.1:{(proc.exporter or proc).port}", timeout=1.0):
                     pending.remove(proc)
             if pending and time.monotonic() >= deadline:
                 names = ", ".join(p.name for p in pending)

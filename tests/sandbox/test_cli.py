@@ -67,6 +67,8 @@ def test_stale_state_is_detected_and_cleaned(env: dict[str, str]) -> None:
     eventually(lambda: not _alive(pids), timeout=10)
     status = json.loads(_cli("status", "--json", env=env).stdout)
     assert status["running"] is False and status["stale_cleaned"] is True
+    helpers = [h["pid"] for h in state.get("helpers", {}).values()]  # PostgreSQL exporters
+    eventually(lambda: not _alive(helpers), timeout=10)
     assert not (Path(state["run_dir"]) / "state.json").exists()
     assert (
         _cli(

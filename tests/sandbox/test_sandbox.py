@@ -31,17 +31,17 @@ def test_every_service_is_healthy_and_serves_metrics(shop: Sandbox) -> None:
         if name != "links":
             assert b"shop_http_requests_in_flight" in body, name
     _, db = get(shop.metrics_targets["db-replica-1"])
-    for family in (
-        b"shop_db_pool_size",
-        b"shop_db_pool_in_use",
-        b"shop_db_replication_lag_seconds",
-    ):
-        assert family in db
+    assert b"shop_db_replication_lag_seconds" in db
+    # the pool is where it lives: in each db node (embedded) or in each api replica (postgres)
+    _, pools = get(shop.metrics_targets["db-replica-1" if shop.db == "embedded" else "api-1"])
+    for family in (b"shop_db_pool_size", b"shop_db_pool_in_use", b"shop_db_pool_waiting"):
+        assert family in pools
 
 
 def test_links_name_every_hop(shop: Sandbox) -> None:
     """Every hop between tiers is a named link whose upstream is the service's own port."""
     links = shop.links
+    replication = {"db-primary->db-replica-1", "db-primary->db-replica-2"}
     assert set(links) == {
         "gateway->api-1",
         "gateway->api-2",
@@ -50,9 +50,11 @@ def test_links_name_every_hop(shop: Sandbox) -> None:
         "api->db-replica-1",
         "api->db-replica-2",
         "api->payments",
-    }
+    } | (replication if shop.db == "postgres" else set())
     assert links["api->db-replica-1"].upstream_port == shop.services["db-replica-1"].port
     assert links["api->db-replica-1"].listen_port != shop.services["db-replica-1"].port
+    if shop.db == "postgres":  # the WAL stream: replica M dials the primary through its link
+        assert links["db-primary->db-replica-2"].upstream_port == shop.services["db-primary"].port
 
 
 def test_pages_and_api_routes_answer(shop: Sandbox) -> None:
@@ -136,17 +138,19 @@ def test_gateway_ejects_a_killed_replica_and_readmits_it() -> None:
         eventually(lambda: metric(gateway, "shop_gateway_upstream_up", upstream="api-2") == 1.0)
 
 
-def test_reads_fail_over_when_a_database_replica_dies() -> None:
-    """Killing a read replica moves reads to the other replica, then to the primary."""
-    with Sandbox(replicas=1, db_replicas=2) as shop:
+def test_reads_fail_over_when_a_database_replica_dies(db: str) -> None:
+    """Killing a read replica (a real SIGKILL) moves reads to the other replica, then to the primary."""
+    with Sandbox(replicas=1, db_replicas=2, db=db) as shop:
         shop.kill("db-replica-1")
         assert [get(shop.url + "/api/vendors/3/dashboard")[0] for _ in range(10)] == [200] * 10
-        primary = shop.metrics_targets["db-primary"]
-        before = metric(primary, "shop_db_queries_total", query="search", status="ok") or 0.0
+        # the node's counters: on the node (embedded), in the api's pool for it (postgres)
+        where = shop.metrics_targets["db-primary" if db == "embedded" else "api-1"]
+        labels = {} if db == "embedded" else {"node": "db-primary"}
+        before = metric(where, "shop_db_queries_total", query="search", status="ok", **labels)
         shop.kill("db-replica-2")
         assert [get(shop.url + "/api/search?q=Mug")[0] for _ in range(5)] == [200] * 5
-        after = metric(primary, "shop_db_queries_total", query="search", status="ok") or 0.0
-        assert after - before == 5  # with no replica left, the primary serves the reads
+        after = metric(where, "shop_db_queries_total", query="search", status="ok", **labels)
+        assert (after or 0.0) - (before or 0.0) == 5  # no replica left: the primary serves reads
 
 
 def test_freeze_ejects_and_thaw_readmits() -> None:
@@ -161,13 +165,16 @@ def test_freeze_ejects_and_thaw_readmits() -> None:
         eventually(lambda: metric(gateway, "shop_gateway_upstream_up", upstream="api-1") == 1.0)
 
 
-def test_nothing_is_left_after_the_block_or_an_exception() -> None:
-    """Every process is gone after the with-block, also when the block raised."""
-    with Sandbox(replicas=1, db_replicas=1) as shop:
+def test_nothing_is_left_after_the_block_or_an_exception(db: str) -> None:
+    """Every process (every postgres backend too) is gone after the with-block, also after a raise."""
+    with Sandbox(replicas=1, db_replicas=1, db=db) as shop:
         pids = _pids(shop)
+        for service in shop.services.values():  # a postmaster's backends and helpers
+            pids += [c.pid for c in psutil.Process(service.pid).children(recursive=True)]
+        assert len(pids) > len(shop.services) or db == "embedded"
         assert all(psutil.pid_exists(p) for p in pids)
     eventually(lambda: _gone(pids), timeout=10)
-    with pytest.raises(RuntimeError), Sandbox(replicas=1, db_replicas=0) as shop:
+    with pytest.raises(RuntimeError), Sandbox(replicas=1, db_replicas=0, db=db) as shop:
         pids = _pids(shop)
         raise RuntimeError("boom")
     eventually(lambda: _gone(pids), timeout=10)
