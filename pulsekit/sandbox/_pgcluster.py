@@ -167,7 +167,7 @@ class Cluster:
         return env
 
     def _tool(self, node: str, argv: list[str], timeout: float = 60) -> None:
-        with open(self.log(node), "ab") as out:
+        with _procs.open_log(self.log(node)) as out:
             try:
                 result = subprocess.run(
                     argv,
@@ -359,7 +359,7 @@ class Cluster:
         log, env, preexec = self.log(name), self._env(), self._preexec(group, die=True)
 
         def popen() -> subprocess.Popen[bytes]:
-            with open(log, "ab") as out:
+            with _procs.open_log(log) as out:
                 return subprocess.Popen(
                     argv,
                     stdin=subprocess.DEVNULL,

@@ -78,6 +78,11 @@ class _Spawner:
 _SPAWNER = _Spawner()
 
 
+def open_log(path: Path) -> Any:
+    """Open a service log for appending, private (0600): logs may quote requests and data."""
+    return open(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "ab")
+
+
 def fork_from_spawner(popen: Callable[[], subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
     """Run ``popen`` on the spawner thread (so a child's death signal means "the process died")."""
     return _SPAWNER.run(popen)  # type: ignore[no-any-return]
@@ -102,7 +107,7 @@ def _popen(
     argv: list[str], *, fd: int, log: Path, env: dict[str, str] | None
 ) -> subprocess.Popen[bytes]:
     # logs may quote requests and data: private (0600), like the state file
-    with open(os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "ab") as out:
+    with open_log(log) as out:
         return subprocess.Popen(
             [sys.executable, *argv],
             pass_fds=(fd,),
