@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pulsekit.gameday.journal import Event, Journal, read_events
 from pulsekit.gameday.result import GameDayResult, WindowResult
-from pulsekit.gameday.runner import run
+from pulsekit.gameday.runner import halt, run
 from pulsekit.gameday.spec import (
     GameDaySpec,
     LoadSpec,
@@ -36,6 +36,7 @@ __all__ = [
     "StopCondition",
     "Window",
     "WindowResult",
+    "halt",
     "load_spec",
     "read_events",
     "run",

@@ -26,6 +26,8 @@ def run(
     progress: bool | str = "auto",
     report: bool = True,
     params: dict[str, Any] | None = None,
+    screen: bool = False,
+    screen_port: int = 0,
     **overrides: Any,
 ) -> GameDayResult:
     """Run a GameDay spec (a file, a folder holding ``gameday.yaml``, a dict or a GameDaySpec).
@@ -33,6 +35,8 @@ def run(
     ``overrides`` set spec keys first (``load__users=40``, ``duration="15s"``); so does
     ``params={"load.users": 40}``. The spec is checked before anything starts. Every step is
     rolled back on every exit path (end, stop condition, exception, Ctrl-C, SIGTERM).
+    ``screen=True`` serves the live page (with its HALT button) on ``http://127.0.0.1:screen_port``
+    (0: any free port) for the whole run and prints its URL; :func:`halt` halts from Python.
 
     >>> result = gameday.run("gamedays/01_db_replica_loss", load__users=50)   # doctest: +SKIP
     >>> result.hypothesis_held, result.windows["fault"].p95_ms                  # doctest: +SKIP
@@ -44,8 +48,62 @@ def run(
         raise GameDayError(
             f"{journal_path} already holds a run; pass another out= (CLI: --out) or delete it"
         )
+    if screen and (isinstance(screen_port, bool) or not isinstance(screen_port, int)):
+        raise GameDayError(f"screen_port={screen_port!r} must be an integer (0: any free port)")
     out_dir.mkdir(parents=True, exist_ok=True)
-    return _Run(spec, out_dir, Journal(journal_path), progress).execute(report=report)
+    runner = _Run(spec, out_dir, Journal(journal_path), progress)
+    with _serving(runner, screen, screen_port):
+        return runner.execute(report=report)
+
+
+_ACTIVE: list[_Run] = []
+
+
+def halt(reason: str = "halted from Python") -> int:
+    """HALT every GameDay running in this process (from another thread, a notebook widget...):
+    steps still due are skipped, faults rolled back, the load stopped; each run ends ``aborted``
+    with ``reason``. Returns how many runs were halted.
+
+    >>> gameday.halt()   # doctest: +SKIP
+    """
+    return sum(1 for r in list(_ACTIVE) if r.judge is not None and r.judge.halt(reason, via="api"))
+
+
+@contextlib.contextmanager
+def _serving(runner: _Run, screen: bool, port: int) -> Iterator[None]:
+    """The run is registered for :func:`halt`; with ``screen`` its page is served meanwhile."""
+    _ACTIVE.append(runner)
+    served: Any = None
+    try:
+        if screen:
+            from pulsekit.gameday._screen import Screen
+            from pulsekit.gameday._screen_state import ScreenState, spec_view
+
+            state = ScreenState(spec_view(runner.spec))
+            runner.journal.listeners.append(state.on_event)
+            served = Screen(state, port=port).start()
+            runner.screen_state = state
+            _announce(served.url)
+        yield
+    finally:
+        _ACTIVE.remove(runner)
+        if served is not None:
+            try:
+                served.state.save_series(runner.out_dir)
+            finally:
+                served.close()  # journal and report are written: the page never holds the process
+
+
+def _announce(url: str) -> None:
+    import sys
+
+    print(
+        f"GameDay screen: {url} (loopback only; HALT is on the page)", file=sys.stderr, flush=True
+    )
+    if "ipykernel" in sys.modules:
+        from IPython.display import HTML, display
+
+        display(HTML(f'<a href="{url}" target="_blank">GameDay screen: {url}</a>'))
 
 
 def _default_out(spec: GameDaySpec) -> Path:
@@ -65,6 +123,7 @@ class _Run:
         self.scraper: Any = None
         self.ledger: Ledger | None = None
         self.judge: LiveJudge | None = None
+        self.screen_state: Any = None
 
     # -- the whole run --------------------------------------------------------------------
     def execute(self, *, report: bool) -> GameDayResult:
@@ -134,6 +193,13 @@ class _Run:
         self.ledger = Ledger(faults, self.journal, spec.duration_s)
         self.judge = LiveJudge(spec, self.journal, self.scraper, self.ledger, self.progress)
         stack.callback(self.judge.close)
+        if self.screen_state is not None:
+            from pulsekit.gameday._screen_feed import ScreenFeed
+
+            self.judge.feed = ScreenFeed(self.screen_state, spec, self.scraper)
+            stack.callback(self.judge.feed.close)
+            judge = self.judge
+            self.screen_state.halt = lambda reason: judge.halt(reason, via="screen")
         self.journal.write(
             Event.RUN_STARTED,
             f"GameDay: {spec.title}",

@@ -1,0 +1,122 @@
+"""Feed the screen while a GameDay runs: each judge tick (about once a second, in the load's reading
+loop, so only cheap work) adds the newest second, the stop conditions' values and each window's
+verdict so far; a daemon thread adds golden signals per service, the SLO's burn rate and its alerts."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import threading
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from pulsekit.gameday._screen_state import ScreenState
+from pulsekit.load.thresholds import evaluate
+
+SLOW_EVERY_S = 3.0  # per-service golden signals and burn rate (pandas work, off the load loop)
+
+
+class ScreenFeed:
+    def __init__(self, state: ScreenState, spec: Any, scraper: Any) -> None:
+        self.state = state
+        self.spec = spec
+        self.scraper = scraper
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._t0: float | None = None
+
+    def tick(self, live: Any, t0: float) -> None:
+        """Called by the live judge after its stop conditions, with the load's live totals."""
+        if self._t0 is None:
+            self._t0 = self.state.t0 = t0
+            if self.scraper is not None:
+                self._thread = threading.Thread(target=self._slow, daemon=True)
+                self._thread.start()
+        whole = math.floor(live.elapsed())
+        if whole >= 1:
+            stats = live.window(whole - 1, whole)
+            self.state.add_second(whole, stats.requests, stats.percentile(95.0), stats.error_rate)
+        verdicts: dict[str, list[dict[str, Any]]] = {}
+        for w in self.spec.windows:
+            if whole <= w.start_s:
+                continue
+            stats = live.window(w.start_s, min(w.end_s, whole))
+            checks = []
+            for threshold in self.spec.hypothesis.get(w.name, ()):
+                verdict = evaluate(threshold, stats)
+                seen = verdict.observed
+                passed = None if seen is None else bool(verdict.passed)
+                checks.append({"expr": threshold.text, "passed": passed, "observed": _fin(seen)})
+            verdicts[w.name] = checks
+        self.state.set_verdicts(verdicts)
+        for cond in self.spec.stop_when:
+            if cond.threshold is not None:
+                th = cond.threshold
+                seen = None
+                if whole >= 1:
+                    over = live.window(max(0, whole - cond.over_s), whole)
+                    seen = evaluate(th, over).observed
+                self.state.set_stop(cond.text, _fin(seen), th.value, th.op)
+
+    def set_burn_stop(self, text: str, burn: float | None, limit: float) -> None:
+        self.state.set_stop(text, _fin(burn), limit, ">")
+
+    def _slow(self) -> None:
+        while not self._stop.wait(SLOW_EVERY_S):
+            with contextlib.suppress(Exception):  # too few samples yet: the next round tries again
+                self._services()
+            if self.spec.slo is not None:
+                with contextlib.suppress(Exception):
+                    self._burn()
+
+    def _services(self) -> None:
+        from pulsekit.observe import golden_signals
+
+        assert self._t0 is not None
+        signals = golden_signals(self.scraper, window=5.0)
+        at = signals.at
+        t = (at.timestamp() if at is not None else time.time()) - self._t0
+        self.state.add_services(t, signals.df)
+
+    def _burn(self) -> None:
+        from pulsekit.gameday.measure import slo_of
+
+        assert self._t0 is not None
+        slo = slo_of(self.spec)
+        report = slo.evaluate(self.scraper, start=datetime.fromtimestamp(self._t0, UTC))
+        rule = slo.alert_rules()[0].name
+        df = report.df
+        times = [ts.timestamp() - self._t0 for ts in df["time"]]
+        rates = [float(v) for v in df[f"burn_long_{rule}"]]
+        first = self._first_step_t()
+        alerts = []
+        for row in report.alerts.to_dict("records"):
+            start_t = row["start"].timestamp() - self._t0
+            alerts.append(
+                {
+                    "rule": str(row["rule"]),
+                    "severity": str(row["severity"]),
+                    "start_t": round(start_t, 1),
+                    "delay_s": None if first is None else round(start_t - first, 1),
+                }
+            )
+        self.state.set_burn(times, rates, alerts)
+
+    def _first_step_t(self) -> float | None:
+        for e in list(self.state.events):
+            if e["type"] == "step.applied" and e.get("t") is not None:
+                return float(e["t"])
+        return None
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+
+def _fin(value: Any) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
