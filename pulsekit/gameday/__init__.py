@@ -8,9 +8,10 @@ window statistics from merged histograms, a report and a postmortem draft.
 
 from __future__ import annotations
 
+from pulsekit.gameday.control import RunHandle, halt, start
 from pulsekit.gameday.journal import Event, Journal, read_events
 from pulsekit.gameday.result import GameDayResult, WindowResult
-from pulsekit.gameday.runner import halt, run
+from pulsekit.gameday.runner import run
 from pulsekit.gameday.spec import (
     GameDaySpec,
     LoadSpec,
@@ -30,6 +31,7 @@ __all__ = [
     "Journal",
     "LoadSpec",
     "PriceSpec",
+    "RunHandle",
     "SLOSpec",
     "SandboxSpec",
     "Step",
@@ -40,4 +42,5 @@ __all__ = [
     "load_spec",
     "read_events",
     "run",
+    "start",
 ]

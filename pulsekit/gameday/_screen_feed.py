@@ -18,8 +18,9 @@ SLOW_EVERY_S = 3.0  # per-service golden signals and burn rate (pandas work, off
 
 
 class ScreenFeed:
-    def __init__(self, state: ScreenState, spec: Any, scraper: Any) -> None:
+    def __init__(self, state: ScreenState, spec: Any, scraper: Any, on_tick: Any = None) -> None:
         self.state = state
+        self.on_tick = on_tick
         self.spec = spec
         self.scraper = scraper
         self._stop = threading.Event()
@@ -58,6 +59,8 @@ class ScreenFeed:
                     over = live.window(max(0, whole - cond.over_s), whole)
                     seen = evaluate(th, over).observed
                 self.state.set_stop(cond.text, _fin(seen), th.value, th.op)
+        if self.on_tick is not None:
+            self.on_tick()
 
     def set_burn_stop(self, text: str, burn: float | None, limit: float) -> None:
         self.state.set_stop(text, _fin(burn), limit, ">")

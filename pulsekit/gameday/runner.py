@@ -41,6 +41,21 @@ def run(
     >>> result = gameday.run("gamedays/01_db_replica_loss", load__users=50)   # doctest: +SKIP
     >>> result.hypothesis_held, result.windows["fault"].p95_ms                  # doctest: +SKIP
     """
+    runner = prepare(spec_or_path, out, progress, params, overrides)
+    from pulsekit.gameday.control import serving
+
+    with serving(runner, screen, screen_port):
+        return runner.execute(report=report)
+
+
+def prepare(
+    spec_or_path: Any,
+    out: str | Path | None,
+    progress: Any,
+    params: dict[str, Any] | None,
+    overrides: dict[str, Any],
+) -> _Run:
+    """Check the spec and the output folder; nothing starts yet."""
     spec = load_spec(spec_or_path, **{**(params or {}), **overrides})
     out_dir = Path(out) if out is not None else _default_out(spec)
     journal_path = out_dir / JOURNAL_FILE
@@ -48,62 +63,8 @@ def run(
         raise GameDayError(
             f"{journal_path} already holds a run; pass another out= (CLI: --out) or delete it"
         )
-    if screen and (isinstance(screen_port, bool) or not isinstance(screen_port, int)):
-        raise GameDayError(f"screen_port={screen_port!r} must be an integer (0: any free port)")
     out_dir.mkdir(parents=True, exist_ok=True)
-    runner = _Run(spec, out_dir, Journal(journal_path), progress)
-    with _serving(runner, screen, screen_port):
-        return runner.execute(report=report)
-
-
-_ACTIVE: list[_Run] = []
-
-
-def halt(reason: str = "halted from Python") -> int:
-    """HALT every GameDay running in this process (from another thread, a notebook widget...):
-    steps still due are skipped, faults rolled back, the load stopped; each run ends ``aborted``
-    with ``reason``. Returns how many runs were halted.
-
-    >>> gameday.halt()   # doctest: +SKIP
-    """
-    return sum(1 for r in list(_ACTIVE) if r.judge is not None and r.judge.halt(reason, via="api"))
-
-
-@contextlib.contextmanager
-def _serving(runner: _Run, screen: bool, port: int) -> Iterator[None]:
-    """The run is registered for :func:`halt`; with ``screen`` its page is served meanwhile."""
-    _ACTIVE.append(runner)
-    served: Any = None
-    try:
-        if screen:
-            from pulsekit.gameday._screen import Screen
-            from pulsekit.gameday._screen_state import ScreenState, spec_view
-
-            state = ScreenState(spec_view(runner.spec))
-            runner.journal.listeners.append(state.on_event)
-            served = Screen(state, port=port).start()
-            runner.screen_state = state
-            _announce(served.url)
-        yield
-    finally:
-        _ACTIVE.remove(runner)
-        if served is not None:
-            try:
-                served.state.save_series(runner.out_dir)
-            finally:
-                served.close()  # journal and report are written: the page never holds the process
-
-
-def _announce(url: str) -> None:
-    import sys
-
-    print(
-        f"GameDay screen: {url} (loopback only; HALT is on the page)", file=sys.stderr, flush=True
-    )
-    if "ipykernel" in sys.modules:
-        from IPython.display import HTML, display
-
-        display(HTML(f'<a href="{url}" target="_blank">GameDay screen: {url}</a>'))
+    return _Run(spec, out_dir, Journal(journal_path), progress)
 
 
 def _default_out(spec: GameDaySpec) -> Path:
@@ -124,6 +85,15 @@ class _Run:
         self.ledger: Ledger | None = None
         self.judge: LiveJudge | None = None
         self.screen_state: Any = None
+        self.on_tick: Any = None  # the notebook's live view, redrawn with the screen
+        self._pending_halt: tuple[str, str] | None = None
+
+    def halt(self, reason: str, *, via: str) -> bool:
+        """HALT now, or as soon as the load can be stopped (the sandbox may still be starting)."""
+        if self.judge is not None:
+            return self.judge.halt(reason, via=via)
+        self._pending_halt = (reason, via)
+        return True
 
     # -- the whole run --------------------------------------------------------------------
     def execute(self, *, report: bool) -> GameDayResult:
@@ -196,10 +166,12 @@ class _Run:
         if self.screen_state is not None:
             from pulsekit.gameday._screen_feed import ScreenFeed
 
-            self.judge.feed = ScreenFeed(self.screen_state, spec, self.scraper)
+            self.judge.feed = ScreenFeed(self.screen_state, spec, self.scraper, self.on_tick)
             stack.callback(self.judge.feed.close)
             judge = self.judge
             self.screen_state.halt = lambda reason: judge.halt(reason, via="screen")
+        if self._pending_halt is not None:
+            self.judge.halt(self._pending_halt[0], via=self._pending_halt[1])
         self.journal.write(
             Event.RUN_STARTED,
             f"GameDay: {spec.title}",

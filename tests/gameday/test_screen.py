@@ -190,6 +190,12 @@ def test_the_page_follows_a_live_run_and_its_replay_shows_the_same(
             assert "completed" in (page.text_content("#status") or "")
         finally:
             page.close()
+    # the notebook's live view renders from the same state
+    from pulsekit.gameday._screen_cell import NotebookView
+
+    cell = NotebookView(replay_state(run.out), "http://127.0.0.1:1/").render()
+    assert "kill db-replica-1 (T+6 s): <b>done</b>" in cell and "fault: ✓ held" in cell
+    assert cell.count("<svg") == 3 and "<polyline" in cell
 
 
 def kill_time(event: dict[str, Any]) -> float:
@@ -248,3 +254,25 @@ def test_the_screen_binds_loopback_only() -> None:
         # a replay-only or finished screen has nothing to halt, even with the token
         status = post_halt(screen.url, {"X-Pulsekit-Token": screen.token})
         assert status == 409
+
+
+def test_a_background_run_halts_from_its_handle(tmp_path: Path) -> None:
+    """The notebook's lever: ``gameday.start()`` returns at once; ``handle.halt()`` aborts the run
+    with its reason and every fault is rolled back."""
+    from pulsekit import gameday
+
+    steps = [{"at": "1s", "action": "kill", "target": "db-replica-1"}]
+    handle = gameday.start(
+        spec(duration="30s", steps=steps, windows={}, hypothesis={}), out=tmp_path / "out"
+    )
+    journal = tmp_path / "out" / "journal.jsonl"
+    until(lambda: journal.exists() and '"step.applied"' in journal.read_text(), 120, "the kill")
+    assert not handle.done
+    assert handle.halt()
+    result = handle.result(timeout=120)
+    assert result.status == "aborted" and result.abort_reason == "halted from Python"
+    assert result.load.duration_s < 25
+    events = read_events(journal)
+    assert_rolled_back(events, "run.aborted")
+    assert [e["data"]["via"] for e in events if e["type"] == "halt.requested"] == ["api"]
+    assert not handle.halt()  # it has ended

@@ -2,6 +2,7 @@
 "use strict";
 const TOKEN = document.querySelector('meta[name="pulsekit-token"]').content;
 const COLORS = ["#56b4e9", "#e69f00", "#009e73", "#f0e442", "#cc79a7", "#0072b2", "#d55e00"];
+const BANDS = ["#56b4e9", "#009e73", "#cc79a7", "#f0e442"]; // windows; steps are vermillion
 const NS = "http://www.w3.org/2000/svg";
 const $ = (id) => document.getElementById(id);
 let last = null;
@@ -72,7 +73,7 @@ function drawSteps(s, now) {
   const dur = s.plan.duration_s || 1;
   const x = (t) => (1000 * Math.max(0, Math.min(t, dur))) / dur;
   s.plan.windows.forEach((w, i) => {
-    svg.append(el("rect", { x: x(w.start_s), y: 4, width: x(w.end_s) - x(w.start_s), height: 22, fill: COLORS[i % COLORS.length], opacity: 0.35 }));
+    svg.append(el("rect", { x: x(w.start_s), y: 4, width: x(w.end_s) - x(w.start_s), height: 22, fill: BANDS[i % BANDS.length], opacity: 0.35 }));
     svg.append(el("text", { x: x(w.start_s) + 4, y: 20, fill: "#fff", "font-size": 14 }, w.name));
   });
   for (const step of s.plan.steps) {
@@ -196,7 +197,7 @@ function drawAlerts(s) {
     const after = a.delay_s === null || a.delay_s === undefined ? "" : `, ${fmt(a.delay_s, 1)} s after the first step`;
     list.append(html("li", { "data-rule": a.rule }, `⚠ ${a.severity} ${a.rule} fired at T+${fmt(a.start_t, 1)} s${after}`));
   }
-  if (!s.alerts.length) list.append(html("li", { class: "muted" }, s.plan.slo ? "none yet" : "no SLO in the spec"));
+  if (!s.alerts.length) list.append(html("li", { class: "muted" }, !s.plan.slo ? "no SLO in the spec" : s.status === "running" ? "none yet" : "none fired"));
   const events = $("events");
   events.replaceChildren();
   for (const e of s.events.slice(-12).reverse()) {
