@@ -75,6 +75,8 @@ class LiveJudge:
                 continue
             stats = live.window(whole - cond.over_s, whole)
             verdict = evaluate(cond.threshold, stats)
+            if self.feed is not None:
+                self.feed.set_threshold_stop(cond, verdict.observed)
             if verdict.observed is not None and verdict.passed:
                 return self._trip(cond.text, verdict.observed, f"observed {verdict.observed:.4g}")
         for cond, check in self._guards:
@@ -84,7 +86,13 @@ class LiveJudge:
                     self.feed.set_burn_stop(cond.text, verdict.burn_rate, cond.max_burn)
                 if not verdict.ok and verdict.events:
                     return self._trip(cond.text, verdict.burn_rate, verdict.reason)
-        if self._thread is None and self.spec.slo is not None and self.scraper is not None:
+        no_feed = self.feed is None  # a screen's feed counts the alerts itself
+        if (
+            self._thread is None
+            and no_feed
+            and self.spec.slo is not None
+            and self.scraper is not None
+        ):
             self._thread = threading.Thread(target=self._count_alerts, daemon=True)
             self._thread.start()
         if self.feed is not None:

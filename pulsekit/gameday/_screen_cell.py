@@ -65,7 +65,7 @@ class NotebookView:
         series = s["series"]
         charts = "".join(
             _spark(series["t"], series[key], plan, label)
-            for key, label in (("rps", "requests/s"), ("p95", "p95 ms"), ("err", "errors"))
+            for key, label in (("rps", "requests"), ("p95", "p95 ms"), ("err", "error share"))
         )
         return (
             f"<div style='font-family:sans-serif'>{head}<br>Steps: {'; '.join(steps) or 'none'}"
@@ -91,6 +91,6 @@ def _spark(ts: list[float], values: list[Any], plan: dict[str, Any], label: str)
     return (
         f"<svg width='{W}' height='{H + 16}' style='margin-right:8px;background:#f7f7f7'>{shade}"
         f"<polyline fill='none' stroke='#0072b2' stroke-width='2' points='{points}'/>"
-        f"<text x='4' y='{H + 13}' font-size='12'>{label} per second, now {shown} "
+        f"<text x='4' y='{H + 13}' font-size='12'>{label} each second, now {shown} "
         f"(max {top:.4g})</text></svg>"
     )

@@ -14,7 +14,8 @@ from typing import Any
 from pulsekit.gameday._screen_state import ScreenState
 from pulsekit.load.thresholds import evaluate
 
-SLOW_EVERY_S = 3.0  # per-service golden signals and burn rate (pandas work, off the load loop)
+SLOW_EVERY_S = 5.0  # per-service golden signals and burn rate (pandas work, off the load loop)
+VERDICT_EVERY_S = 2  # each window's verdict so far: histograms merged over its seconds
 
 
 class ScreenFeed:
@@ -26,6 +27,8 @@ class ScreenFeed:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._t0: float | None = None
+        self._judged = -VERDICT_EVERY_S
+        self.judge: Any = None  # its progress line shows the alert count found here
 
     def tick(self, live: Any, t0: float) -> None:
         """Called by the live judge after its stop conditions, with the load's live totals."""
@@ -38,6 +41,13 @@ class ScreenFeed:
         if whole >= 1:
             stats = live.window(whole - 1, whole)
             self.state.add_second(whole, stats.requests, stats.percentile(95.0), stats.error_rate)
+        if whole - self._judged >= VERDICT_EVERY_S:
+            self._judged = whole
+            self.state.set_verdicts(self._verdicts(live, whole))
+        if self.on_tick is not None:
+            self.on_tick()
+
+    def _verdicts(self, live: Any, whole: int) -> dict[str, list[dict[str, Any]]]:
         verdicts: dict[str, list[dict[str, Any]]] = {}
         for w in self.spec.windows:
             if whole <= w.start_s:
@@ -50,17 +60,11 @@ class ScreenFeed:
                 passed = None if seen is None else bool(verdict.passed)
                 checks.append({"expr": threshold.text, "passed": passed, "observed": _fin(seen)})
             verdicts[w.name] = checks
-        self.state.set_verdicts(verdicts)
-        for cond in self.spec.stop_when:
-            if cond.threshold is not None:
-                th = cond.threshold
-                seen = None
-                if whole >= 1:
-                    over = live.window(max(0, whole - cond.over_s), whole)
-                    seen = evaluate(th, over).observed
-                self.state.set_stop(cond.text, _fin(seen), th.value, th.op)
-        if self.on_tick is not None:
-            self.on_tick()
+        return verdicts
+
+    def set_threshold_stop(self, cond: Any, observed: float | None) -> None:
+        """The judge's own evaluation of a stop condition (not repeated here)."""
+        self.state.set_stop(cond.text, _fin(observed), cond.threshold.value, cond.threshold.op)
 
     def set_burn_stop(self, text: str, burn: float | None, limit: float) -> None:
         self.state.set_stop(text, _fin(burn), limit, ">")
@@ -105,6 +109,8 @@ class ScreenFeed:
                 }
             )
         self.state.set_burn(times, rates, alerts)
+        if self.judge is not None:
+            self.judge.alerts = len(alerts)
 
     def _first_step_t(self) -> float | None:
         for e in list(self.state.events):

@@ -72,6 +72,7 @@ class ScreenState:
         self.t0: float | None = None
         self.halt: Any = None  # callable(reason) while the run can still be halted
         self._lock = threading.Lock()
+        self._cache: tuple[float, bytes] | None = None
 
     # -- feeds ----------------------------------------------------------------------------
     def on_event(self, record: dict[str, Any]) -> None:
@@ -144,12 +145,16 @@ class ScreenState:
                 "services": self.services,
                 "burn": self.burn,
                 "alerts": self.alerts or _journal_alerts(self.events),
-                "verdicts": self.verdicts or _journal_verdicts(self.events),
+                "verdicts": _journal_verdicts(self.events) or self.verdicts,  # final, then live
                 "stops": list(self.stops.values()),
             }
 
     def to_json(self) -> bytes:
-        return json.dumps(self.snapshot(), default=str, allow_nan=False).encode()
+        """The snapshot as JSON, built at most every 0.25 s however many pages poll."""
+        now = time.monotonic()
+        if self._cache is None or now - self._cache[0] >= 0.25:
+            self._cache = (now, json.dumps(self.snapshot(), default=str, allow_nan=False).encode())
+        return self._cache[1]
 
     def save_series(self, out_dir: Path) -> Path:
         """Keep what the journal does not hold (series, verdicts, stops) for the replay."""

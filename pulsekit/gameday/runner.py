@@ -167,6 +167,7 @@ class _Run:
             from pulsekit.gameday._screen_feed import ScreenFeed
 
             self.judge.feed = ScreenFeed(self.screen_state, spec, self.scraper, self.on_tick)
+            self.judge.feed.judge = self.judge
             stack.callback(self.judge.feed.close)
             judge = self.judge
             self.screen_state.halt = lambda reason: judge.halt(reason, via="screen")
