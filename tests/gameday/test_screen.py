@@ -178,18 +178,31 @@ def test_the_page_follows_a_live_run_and_its_replay_shows_the_same(
         e["data"]["rule"] for e in read_events(run.journal) if e["type"] == "slo.alert"
     ]
     assert journal_alerts, "the 5 ms SLO should have paged during the run"
-    with Screen(replay_state(run.out)) as replay:
-        page = browser.new_page()
+    cmd = [sys.executable, "-m", "pulsekit", "gameday", "screen", str(run.out), "--serve-for", "2m"]
+    replay = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    page = browser.new_page()
+    try:
+        assert replay.stderr is not None
+        match = URL_LINE.search(until(replay.stderr.readline, 60, "the replay URL"))
+        assert match
+        page.goto(match.group(1))
+        until(lambda: page.text_content("#clock") == "replay", 20, "the replay")
+        assert shown_steps(page) == live_steps == {s: "done" for s in live_steps}
+        assert set(live_steps) == {"latency api->db-primary", "kill db-replica-1"}
+        assert shown_alerts(page) == journal_alerts
+        assert int(page.get_attribute("#chart-rps", "data-points") or 0) >= 10
+        assert "completed" in (page.text_content("#status") or "")
+        assert page.is_disabled("#halt")
+    finally:
+        page.close()
+        replay.send_signal(signal.SIGINT)
         try:
-            page.goto(replay.url)
-            until(lambda: page.text_content("#clock") == "replay", 20, "the replay")
-            assert shown_steps(page) == live_steps == {s: "done" for s in live_steps}
-            assert set(live_steps) == {"latency api->db-primary", "kill db-replica-1"}
-            assert shown_alerts(page) == journal_alerts
-            assert int(page.get_attribute("#chart-rps", "data-points") or 0) >= 10
-            assert "completed" in (page.text_content("#status") or "")
+            replay.wait(timeout=20)
         finally:
-            page.close()
+            if replay.poll() is None:
+                replay.kill()
+                replay.wait()
+    assert replay.returncode == 0
     # the notebook's live view renders from the same state
     from pulsekit.gameday._screen_cell import NotebookView
 
