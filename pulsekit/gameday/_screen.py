@@ -80,15 +80,17 @@ class Screen:
         html = _asset("index.html").decode()
         return html.replace("{{TOKEN}}", self.token).encode()
 
+    def hosts(self) -> set[str]:
+        return {f"{h}:{self.port}" for h in ("127.0.0.1", "localhost", "[::1]")}
+
     def allowed(self, headers: Any) -> str | None:
         """Why a changing request is refused, or None."""
         if not secrets.compare_digest(str(headers.get("X-Pulsekit-Token") or ""), self.token):
             return "missing or wrong X-Pulsekit-Token (the page carries it)"
-        hosts = {f"{h}:{self.port}" for h in ("127.0.0.1", "localhost", "[::1]")}
-        if headers.get("Host") not in hosts:
+        if headers.get("Host") not in self.hosts():
             return f"Host {headers.get('Host')!r} is not this screen"
         origin = headers.get("Origin")
-        if origin is not None and origin not in {f"http://{h}" for h in hosts}:
+        if origin is not None and origin not in {f"http://{h}" for h in self.hosts()}:
             return f"Origin {origin!r} is not this screen"
         return None
 
@@ -112,7 +114,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
-        if path in ("/", "/index.html"):
+        if self.headers.get("Host") not in self.screen.hosts():  # DNS rebinding: not our name
+            self._send(403, b'{"error": "Host is not this screen; open it at 127.0.0.1"}')
+        elif path in ("/", "/index.html"):
             self._send(200, self.screen.page(), "text/html; charset=utf-8")
         elif path == "/state":
             self._send(200, self.screen.state.to_json())

@@ -267,6 +267,12 @@ def test_the_screen_binds_loopback_only() -> None:
         # a replay-only or finished screen has nothing to halt, even with the token
         status = post_halt(screen.url, {"X-Pulsekit-Token": screen.token})
         assert status == 409
+        # a page under another name (DNS rebinding) cannot even read the page and its token
+        conn = http.client.HTTPConnection("127.0.0.1", screen.port, timeout=10)
+        conn.request("GET", "/", headers={"Host": f"evil.example:{screen.port}"})
+        answer = conn.getresponse()
+        assert answer.status == 403 and screen.token.encode() not in answer.read()
+        conn.close()
 
 
 def test_a_background_run_halts_from_its_handle(tmp_path: Path) -> None:
