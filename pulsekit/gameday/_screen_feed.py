@@ -1,6 +1,7 @@
 """Feed the screen while a GameDay runs: each judge tick (about once a second, in the load's reading
 loop, so only cheap work) adds the newest second, the stop conditions' values and each window's
-verdict so far; a daemon thread adds golden signals per service, the SLO's burn rate and its alerts."""
+verdict so far; a daemon thread adds the SLO's burn rate and its alerts every 5 s and golden signals per
+service (each over the trailing 5 s) every 10 s."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from pulsekit.gameday._screen_state import ScreenState
 from pulsekit.load.thresholds import evaluate
 
 SLOW_EVERY_S = 5.0  # per-service golden signals and burn rate (pandas work, off the load loop)
+SERVICES_WINDOW_S = 5.0  # each per-service point is over the trailing 5 s
+SERVICES_EVERY = 2  # rounds: per-service golden signals every 10 s
 VERDICT_EVERY_S = 2  # each window's verdict so far: histograms merged over its seconds
 
 
@@ -70,18 +73,29 @@ class ScreenFeed:
         self.state.set_stop(text, _fin(burn), limit, ">")
 
     def _slow(self) -> None:
+        rounds = 0
         while not self._stop.wait(SLOW_EVERY_S):
-            with contextlib.suppress(Exception):  # too few samples yet: the next round tries again
-                self._services()
+            rounds += 1
+            if rounds % SERVICES_EVERY == 0:  # ~0.14 s of pandas for 7 services: not every round
+                with contextlib.suppress(Exception):  # too few samples yet: next time
+                    self._services()
             if self.spec.slo is not None:
                 with contextlib.suppress(Exception):
                     self._burn()
 
     def _services(self) -> None:
         from pulsekit.observe import golden_signals
+        from pulsekit.observe.golden import GoldenMetrics
+        from pulsekit.observe.scrape import samples_frame
 
         assert self._t0 is not None
-        signals = golden_signals(self.scraper, window=5.0)
+        # only the golden metrics of the last scrapes: a frame of the whole run would grow each call
+        names = set(GoldenMetrics().sample_names())
+        since = time.time() - 2 * SERVICES_WINDOW_S - 2.0
+        with self.scraper._lock:
+            chunks = [rows for at, rows in self.scraper._chunks if at >= since]
+        rows = [row for chunk in chunks for row in chunk if row[2] in names]
+        signals = golden_signals(samples_frame(rows), window=SERVICES_WINDOW_S)
         at = signals.at
         t = (at.timestamp() if at is not None else time.time()) - self._t0
         self.state.add_services(t, signals.df)
