@@ -8,6 +8,7 @@ window statistics from merged histograms, a report and a postmortem draft.
 
 from __future__ import annotations
 
+from pulsekit.gameday.control import RunHandle, halt, start
 from pulsekit.gameday.journal import Event, Journal, read_events
 from pulsekit.gameday.result import GameDayResult, WindowResult
 from pulsekit.gameday.runner import run
@@ -30,13 +31,16 @@ __all__ = [
     "Journal",
     "LoadSpec",
     "PriceSpec",
+    "RunHandle",
     "SLOSpec",
     "SandboxSpec",
     "Step",
     "StopCondition",
     "Window",
     "WindowResult",
+    "halt",
     "load_spec",
     "read_events",
     "run",
+    "start",
 ]

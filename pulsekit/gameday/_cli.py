@@ -1,8 +1,9 @@
-"""``pulsekit gameday run PATH [--param k=v]... [--out DIR] [--json FILE]``: 0 held, 99 refuted or
-aborted, 1 error, 130 interrupted."""
+"""``pulsekit gameday run PATH [--param k=v]... [--out DIR] [--json FILE] [--screen]``: 0 held, 99
+refuted or aborted, 1 error, 130 interrupted. ``pulsekit gameday screen RUN_DIR`` replays a run."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -39,14 +40,37 @@ def gameday() -> None:
     help="Write the machine-readable result here ('-' for stdout).",
 )
 @click.option("--no-progress", is_flag=True, help="No live progress line.")
+@click.option(
+    "--screen", is_flag=True, help="Serve the live page (with HALT) on 127.0.0.1 during the run."
+)
+@click.option(
+    "--screen-port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    show_default=True,
+    help="Port of the screen (0: any free port; the URL is printed).",
+)
 def run_command(
-    path: Path, params: tuple[str, ...], out: Path | None, json_file: Path | None, no_progress: bool
+    path: Path,
+    params: tuple[str, ...],
+    out: Path | None,
+    json_file: Path | None,
+    no_progress: bool,
+    screen: bool,
+    screen_port: int,
 ) -> None:
     """Run the GameDay at PATH (a spec file or a folder holding gameday.yaml)."""
     from pulsekit.gameday import run
     from pulsekit.gameday._params import parse_cli
 
-    result = run(path, out=out, params=parse_cli(params), progress=not no_progress)
+    result = run(
+        path,
+        out=out,
+        params=parse_cli(params),
+        progress=not no_progress,
+        screen=screen,
+        screen_port=screen_port,
+    )
     payload = json.dumps(result.to_dict(), indent=2, default=str)
     if json_file is not None and str(json_file) == "-":
         click.echo(payload)
@@ -58,3 +82,27 @@ def run_command(
         click.echo(f"postmortem: {result.postmortem}")
         click.echo(f"journal:    {result.journal}")
     raise SystemExit(result.exit_code)
+
+
+@gameday.command("screen")
+@click.argument("run_dir", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True)
+@click.option(
+    "--serve-for",
+    default="1h",
+    show_default=True,
+    help="Stop serving after this long (Ctrl-C stops earlier).",
+)
+def screen_command(run_dir: Path, port: int, serve_for: str) -> None:
+    """Replay the finished run in RUN_DIR (its --out folder) on the GameDay screen."""
+    import threading
+
+    from pulsekit._util import parse_duration
+    from pulsekit.gameday._screen import Screen
+    from pulsekit.gameday._screen_state import replay_state
+
+    seconds = parse_duration(serve_for, field="--serve-for")
+    with Screen(replay_state(run_dir), port=port) as screen:
+        click.echo(f"GameDay screen (replay of {run_dir}): {screen.url}", err=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait(seconds)

@@ -34,6 +34,7 @@ class LiveJudge:
         self._thread: threading.Thread | None = None
         self._guards = self._make_guards()
         self._line = _Line(progress)
+        self.feed: Any = None  # a ScreenFeed when the run is served on a screen
 
     def _make_guards(self) -> list[tuple[Any, Any]]:
         guards = []
@@ -74,16 +75,28 @@ class LiveJudge:
                 continue
             stats = live.window(whole - cond.over_s, whole)
             verdict = evaluate(cond.threshold, stats)
+            if self.feed is not None:
+                self.feed.set_threshold_stop(cond, verdict.observed)
             if verdict.observed is not None and verdict.passed:
                 return self._trip(cond.text, verdict.observed, f"observed {verdict.observed:.4g}")
         for cond, check in self._guards:
             if whole >= cond.over_s:
                 verdict = check()
+                if self.feed is not None:
+                    self.feed.set_burn_stop(cond.text, verdict.burn_rate, cond.max_burn)
                 if not verdict.ok and verdict.events:
                     return self._trip(cond.text, verdict.burn_rate, verdict.reason)
-        if self._thread is None and self.spec.slo is not None and self.scraper is not None:
+        no_feed = self.feed is None  # a screen's feed counts the alerts itself
+        if (
+            self._thread is None
+            and no_feed
+            and self.spec.slo is not None
+            and self.scraper is not None
+        ):
             self._thread = threading.Thread(target=self._count_alerts, daemon=True)
             self._thread.start()
+        if self.feed is not None:
+            self.feed.tick(live, self.t0)
         rps, p95, failures = live.latest()
         self._line.show(self, elapsed, rps, p95, failures, live.requests)
         return None
@@ -95,6 +108,17 @@ class LiveJudge:
         self.journal.write(Event.GUARD_TRIPPED, self.tripped, condition=text, observed=observed)
         self.ledger.halt()  # no step after this; network faults off at once, the rest in rollback
         return self.tripped
+
+    def halt(self, reason: str, *, via: str) -> bool:
+        """HALT (the screen's button, ``gameday.halt()``): no step after this, network faults off at
+        once, the load stops at the next tick and everything is rolled back; the run ends
+        ``aborted`` with ``reason``. Returns False if the run was already stopping."""
+        if self.tripped:
+            return False
+        self.tripped = reason
+        self.journal.write(Event.HALT_REQUESTED, reason, via=via, t_requested=round(self.now(), 3))
+        self.ledger.halt()
+        return True
 
     def _count_alerts(self) -> None:
         """Count SLO alerts every few seconds on a daemon thread, off the load's reading loop

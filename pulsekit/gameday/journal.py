@@ -28,6 +28,7 @@ class Event(StrEnum):
     FAULT_APPLIED = "fault.applied"
     FAULT_REVERTED = "fault.reverted"
     GUARD_TRIPPED = "guard.tripped"
+    HALT_REQUESTED = "halt.requested"
     SLO_ALERT = "slo.alert"
     MEASUREMENT = "measurement"
     RUN_ENDED = "run.ended"
@@ -51,6 +52,7 @@ class Journal:
         self.t0: float | None = None
         self.seq = 0
         self.ended = False
+        self.listeners: list[Callable[[dict[str, Any]], None]] = []  # e.g. the live screen
 
     def write(
         self, event: Event | str, description: str, *, at: float | None = None, **data: Any
@@ -69,6 +71,8 @@ class Journal:
         }
         record["time"] = record["time"].replace("+00:00", "Z")
         append_jsonl(self.path, record)
+        for listener in self.listeners:
+            listener(record)
         if event in END_EVENTS:
             self.ended = True
         return record

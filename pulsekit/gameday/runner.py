@@ -26,6 +26,8 @@ def run(
     progress: bool | str = "auto",
     report: bool = True,
     params: dict[str, Any] | None = None,
+    screen: bool = False,
+    screen_port: int = 0,
     **overrides: Any,
 ) -> GameDayResult:
     """Run a GameDay spec (a file, a folder holding ``gameday.yaml``, a dict or a GameDaySpec).
@@ -33,10 +35,27 @@ def run(
     ``overrides`` set spec keys first (``load__users=40``, ``duration="15s"``); so does
     ``params={"load.users": 40}``. The spec is checked before anything starts. Every step is
     rolled back on every exit path (end, stop condition, exception, Ctrl-C, SIGTERM).
+    ``screen=True`` serves the live page (with its HALT button) on ``http://127.0.0.1:screen_port``
+    (0: any free port) for the whole run and prints its URL; :func:`halt` halts from Python.
 
     >>> result = gameday.run("gamedays/01_db_replica_loss", load__users=50)   # doctest: +SKIP
     >>> result.hypothesis_held, result.windows["fault"].p95_ms                  # doctest: +SKIP
     """
+    runner = prepare(spec_or_path, out, progress, params, overrides)
+    from pulsekit.gameday.control import serving
+
+    with serving(runner, screen, screen_port):
+        return runner.execute(report=report)
+
+
+def prepare(
+    spec_or_path: Any,
+    out: str | Path | None,
+    progress: Any,
+    params: dict[str, Any] | None,
+    overrides: dict[str, Any],
+) -> _Run:
+    """Check the spec and the output folder; nothing starts yet."""
     spec = load_spec(spec_or_path, **{**(params or {}), **overrides})
     out_dir = Path(out) if out is not None else _default_out(spec)
     journal_path = out_dir / JOURNAL_FILE
@@ -45,7 +64,7 @@ def run(
             f"{journal_path} already holds a run; pass another out= (CLI: --out) or delete it"
         )
     out_dir.mkdir(parents=True, exist_ok=True)
-    return _Run(spec, out_dir, Journal(journal_path), progress).execute(report=report)
+    return _Run(spec, out_dir, Journal(journal_path), progress)
 
 
 def _default_out(spec: GameDaySpec) -> Path:
@@ -65,6 +84,16 @@ class _Run:
         self.scraper: Any = None
         self.ledger: Ledger | None = None
         self.judge: LiveJudge | None = None
+        self.screen_state: Any = None
+        self.on_tick: Any = None  # the notebook's live view, redrawn with the screen
+        self._pending_halt: tuple[str, str] | None = None
+
+    def halt(self, reason: str, *, via: str) -> bool:
+        """HALT now, or as soon as the load can be stopped (the sandbox may still be starting)."""
+        if self.judge is not None:
+            return self.judge.halt(reason, via=via)
+        self._pending_halt = (reason, via)
+        return True
 
     # -- the whole run --------------------------------------------------------------------
     def execute(self, *, report: bool) -> GameDayResult:
@@ -134,6 +163,16 @@ class _Run:
         self.ledger = Ledger(faults, self.journal, spec.duration_s)
         self.judge = LiveJudge(spec, self.journal, self.scraper, self.ledger, self.progress)
         stack.callback(self.judge.close)
+        if self.screen_state is not None:
+            from pulsekit.gameday._screen_feed import ScreenFeed
+
+            self.judge.feed = ScreenFeed(self.screen_state, spec, self.scraper, self.on_tick)
+            self.judge.feed.judge = self.judge
+            stack.callback(self.judge.feed.close)
+            judge = self.judge
+            self.screen_state.halt = lambda reason: judge.halt(reason, via="screen")
+        if self._pending_halt is not None:
+            self.judge.halt(self._pending_halt[0], via=self._pending_halt[1])
         self.journal.write(
             Event.RUN_STARTED,
             f"GameDay: {spec.title}",
