@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable, Iterator
 
 import pytest
 
 from pulsekit._util import find_executable
+
+# A runner that starts the suite in the background (bash without job control, `cmd &`) ignores
+# SIGINT, and every child inherits SIG_IGN, so the tests that press Ctrl-C on a child would see nothing
+# happen. Python's own handler is reset to the default at exec, so each child gets Ctrl-C again.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 REQUIRE_ALL = os.environ.get("PULSEKIT_REQUIRE_ALL", "") not in ("", "0", "false", "no")
 

@@ -13,9 +13,9 @@ _GAUGES = {
     "shop_db_pool_waiting": "pool_waiting",
     "shop_http_requests_in_flight": "in_flight",
 }
-_LINE = re.compile(
-    r"^(shop_db_pool_waiting|shop_http_requests_in_flight)(?:\{[^}]*\})? (\S+)", re.M
-)
+_LINE = re.compile(r"^(shop_db_pool_waiting|shop_http_requests_in_flight)(\{[^}]*\})? (\S+)", re.M)
+# a gauge about another node (the PostgreSQL tier keeps each node's pool in the api replicas)
+_NODE = re.compile(r'node="([^"]+)"')
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 # signal kind -> (limit, unit, what the limit means)
@@ -101,22 +101,29 @@ class Sampler:
 
     def _loop(self) -> None:
         while not self._stop.wait(self.interval):
+            sample: dict[str, float] = {}
             for svc in self.services:
                 if svc.metrics_url:
-                    self._scrape(svc)
+                    self._scrape(svc, sample)
+            with self._lock:
+                for key, value in sample.items():
+                    self._sums[key] = self._sums.get(key, 0.0) + value
+                    self._counts[key] = self._counts.get(key, 0) + 1
 
-    def _scrape(self, svc: ServiceRef) -> None:
+    @staticmethod
+    def _scrape(svc: ServiceRef, sample: dict[str, float]) -> None:
+        """Add ``svc``'s gauges to this round's ``sample``; a gauge labelled ``node="X"`` counts
+        for X, summed over every service that reports it (each api replica's pool to a node)."""
         assert svc.metrics_url is not None
         try:
             with urllib.request.urlopen(svc.metrics_url, timeout=1.0) as resp:
                 text = resp.read().decode(errors="replace")
         except OSError:
             return  # a dead or frozen service has no gauges; its CPU still shows
-        with self._lock:
-            for metric, value in _LINE.findall(text):
-                key = f"{_GAUGES[metric]}:{svc.name}"
-                self._sums[key] = self._sums.get(key, 0.0) + float(value)
-                self._counts[key] = self._counts.get(key, 0) + 1
+        for metric, labels, value in _LINE.findall(text):
+            node = _NODE.search(labels)
+            key = f"{_GAUGES[metric]}:{node.group(1) if node else svc.name}"
+            sample[key] = sample.get(key, 0.0) + float(value)
 
 
 def refs_of(target: object) -> list[ServiceRef]:
