@@ -5,16 +5,36 @@ early (traffic with a fixed duration, a load that stops) passes nbval and fails 
 variable set, every code cell of a notebook that starts live work (a sandbox, traffic, a scraper) waits
 that many seconds before it runs, and nbval still compares its output: the lesson must hold at a reading
 pace. Other notebooks wait a tenth of it. Unset (CI, ``make test``): no pause.
+
+The solutions notebooks of the dojos in ``_SLOW_SOLUTIONS`` repeat every run of their dojo: they are
+marked ``slow`` and run under ``make test-slow`` (pytest -m slow), not in ``make test``, to keep the
+suite's time budget.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 import pytest
 
 _LIVE = ("Sandbox(", "Trickle(", "scrape(")
+_SLOW_SOLUTIONS = ("07_profiling_capacity", "08_resilience_ci")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    slow = [
+        i
+        for i in items
+        if Path(i.path).parent.name in _SLOW_SOLUTIONS
+        and Path(i.path).name.endswith("_solutions.ipynb")
+    ]
+    for item in slow:
+        item.add_marker(pytest.mark.slow)
+    if slow and "slow" not in str(config.getoption("markexpr") or ""):
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [i for i in items if i not in slow]
 
 
 def _pause() -> float:
