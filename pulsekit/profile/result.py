@@ -79,8 +79,9 @@ class Profile:
     def top(self, n: int = 10, *, by: str = "self", trunk: bool = False) -> pd.DataFrame:
         """The ``n`` functions with the most ``self`` (leaf) or ``total`` (on stack) samples.
 
-        By total, the trunk (frames on every sample that never run themselves, such as
-        ``<module>`` and ``main``) says nothing and is left out unless ``trunk=True``.
+        By total, the trunk (frames on every sample that mostly call others, such as
+        ``<module>`` and ``main``: less than half their samples are their own) says nothing and is
+        left out unless ``trunk=True``.
         """
         if by not in ("self", "total"):
             from pulsekit.errors import ConfigError
@@ -89,7 +90,10 @@ class Profile:
         col = f"{by}_pct"
         table = self.to_frame()
         if by == "total" and not trunk and self.samples:
-            table = table[(table["total_n"] < self.samples) | (table["self_n"] > 0)]
+            trunk_rows = (table["total_n"] >= self.samples) & (
+                2 * table["self_n"] < table["total_n"]
+            )
+            table = table[~trunk_rows]
         other = "total_pct" if by == "self" else "self_pct"
         ordered = table.sort_values([col, other, "function"], ascending=[False, False, True])
         return ordered.head(n).reset_index(drop=True)

@@ -80,6 +80,12 @@ def test_self_is_the_leaf_and_total_counts_once_per_sample() -> None:
     assert list(prof.top(1, by="total")["function"]) == ["handler"]  # main is the trunk
     assert list(prof.top(1, by="total", trunk=True)["function"]) == ["main"]
     assert prof.share("query") == 60.0
+    # a trunk that sometimes runs itself (a loop calling a C function) is still the trunk
+    looping = make({(MAIN, HANDLER, QUERY): 6, (MAIN, HANDLER): 3, (MAIN,): 1})
+    assert list(looping.top(1, by="total")["function"]) == ["handler"]
+    # but a function on every sample that mostly runs itself is the answer
+    hot = make({(MAIN,): 8, (MAIN, HANDLER): 2})
+    assert list(hot.top(1, by="total")["function"]) == ["main"]
     with pytest.raises(ConfigError, match="by="):
         prof.top(3, by="wall")
 
