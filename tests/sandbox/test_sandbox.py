@@ -160,7 +160,8 @@ def test_freeze_ejects_and_thaw_readmits() -> None:
         shop.freeze("api-1")
         assert psutil.Process(shop.services["api-1"].pid).status() == psutil.STATUS_STOPPED
         eventually(lambda: metric(gateway, "shop_gateway_upstream_up", upstream="api-1") == 0.0)
-        assert get(shop.url + "/api/products/9")[0] == 200
+        # the remaining replica serves (a request already on its way to api-1 may still time out)
+        eventually(lambda: get(shop.url + "/api/products/9")[0] == 200)
         shop.thaw("api-1")
         eventually(lambda: metric(gateway, "shop_gateway_upstream_up", upstream="api-1") == 1.0)
 
