@@ -291,12 +291,13 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) > 1 and args[1] == "master":
         procs, port = _spawn_workers(args[0])  # before importing locust: imports overlap
         args.append(str(port))
-    from pulsekit.load._remote import Joiner
     import gevent
     import gevent.event
     import locust  # noqa: F401  (monkey-patches this process with gevent)
     from locust.env import Environment
     from locust.log import setup_logging
+
+    from pulsekit.load._remote import Joiner
 
     with open(args[0]) as fh:
         cfg = json.load(fh)

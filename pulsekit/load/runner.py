@@ -138,9 +138,7 @@ def run(
     return _execute(cfg, checks, progress, plan_calls, monitor)
 
 
-def _remote_workers(
-    expect: Any, bind: Any, wait: Any, workers: int
-) -> dict[str, Any] | None:
+def _remote_workers(expect: Any, bind: Any, wait: Any, workers: int) -> dict[str, Any] | None:
     """Validate the options of workers on other hosts (None: local workers only)."""
     if expect is None and bind is None:
         return None

@@ -94,9 +94,7 @@ def test_a_worker_killed_mid_run_is_reported_and_the_run_continues(
         os.killpg(proc.pid, signal.SIGKILL)
         killed.append(proc.pid)
 
-    result, _ = remote_run(
-        hosts, staging, rate=30, duration="6s", schedule=[("1s", kill_load_b)]
-    )
+    result, _ = remote_run(hosts, staging, rate=30, duration="6s", schedule=[("1s", kill_load_b)])
     assert killed
     assert result.status == "completed"
     assert result.lost_workers == ("load-b",)

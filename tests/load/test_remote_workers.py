@@ -84,6 +84,15 @@ def test_worker_cli_rejects_a_bad_master_address() -> None:
         assert message in done.stderr and "Traceback" not in done.stderr
 
 
+def test_worker_without_a_master_gives_up_after_wait() -> None:
+    """Nobody listening at --master: the worker waits --wait, then says what to start."""
+    master = f"127.0.0.1:{free_port()}"
+    argv = [sys.executable, "-m", "pulsekit", "load", "worker", "--master", master, "--wait", "1s"]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 1
+    assert f"no answer from the master at {master} within 1 s" in done.stderr
+
+
 def test_parse_master_defaults_to_locusts_port() -> None:
     assert parse_master("10.0.0.5") == ("10.0.0.5", 5557)
     assert parse_master("10.0.0.5:6000") == ("10.0.0.5", 6000)
