@@ -15,6 +15,7 @@ Needs root (``ip netns``); every process and namespace is removed at the end.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -64,7 +65,7 @@ def main() -> None:
     why = unavailable()
     if why:
         sys.exit(f"cannot run: {why}")
-    print(f"load average at start: {open('/proc/loadavg').read().split()[:3]}")
+    print(f"load average at start: {os.getloadavg()}")
     rows: dict[str, list[dict[str, Any]]] = {"single": [], "two hosts": []}
     with NetnsHosts(["staging", "load-a", "load-b"]) as hosts:
         staging = start_staging(hosts["staging"])
@@ -80,7 +81,7 @@ def main() -> None:
                     f"failures {r['failures']}  {r['split']}",
                     flush=True,
                 )
-    print(f"load average at end: {open('/proc/loadavg').read().split()[:3]}")
+    print(f"load average at end: {os.getloadavg()}")
     print("| setup | sent/planned | run s | p99 ms | send lag p99 ms | overhead s | (medians) |")
     print("|---|---|---:|---:|---:|---:|---|")
     for label, rs in rows.items():
