@@ -117,9 +117,14 @@ class Joiner:
     def _on_joined(self, msg: Any, **_: Any) -> None:
         self.client_ids[str(msg.data["client_id"])] = str(msg.data["name"])
 
+    def ready_names(self) -> list[str]:
+        """Workers that said hello and then became Locust workers of this master."""
+        return [n for cid, n in self.client_ids.items() if cid in self.runner.clients]
+
     def ready(self) -> bool:
-        ids = [cid for cid in self.client_ids if cid in self.runner.clients]
-        return len(ids) >= self.expected and self.runner.worker_count >= self.expected
+        return (
+            len(self.ready_names()) >= self.expected and self.runner.worker_count >= self.expected
+        )
 
     def wait(self, seconds: float) -> str | None:
         """Wait for every expected worker; an error message naming what is missing, or None."""
@@ -143,10 +148,14 @@ class Joiner:
 
     def missing_message(self, seconds: float) -> str:
         bind = self.cfg["remote"]
-        names = ", ".join(f"{n} ({d['address']})" for n, d in self.hellos.items()) or "none"
+        ready = self.ready_names()
+        names = ", ".join(f"{n} ({self.hellos[n]['address']})" for n in ready) or "none"
+        stuck = [n for n in self.hellos if n not in ready]
+        if stuck:
+            names += f"; said hello but never became ready: {', '.join(stuck)}"
         return (
-            f"only {len(self.hellos)} of {self.expected} expected workers joined within "
-            f"{seconds:g} s (joined: {names}); {self.expected - len(self.hellos)} missing: run "
+            f"only {len(ready)} of {self.expected} expected workers joined within "
+            f"{seconds:g} s (joined: {names}); {self.expected - len(ready)} missing: run "
             f"`pulsekit load worker --master {bind['host']}:{bind['port']}` on each load host, "
             "or lower expect_workers"
         )

@@ -424,7 +424,8 @@ def _result(
     for lost in state["lost"]:
         warnings.append(
             f"worker {lost['name']} ({lost['address']}) was lost {lost['at_s']:.1f} s into the "
-            "run; its share of the load was not sent after that"
+            "run; its share of the load was missing from then on (closed model: until Locust "
+            "moves its users to the other workers, about 60 s later)"
         )
     if state["stopped_by"]:
         warnings.append(f"stopped early: {state['stopped_by']}")
