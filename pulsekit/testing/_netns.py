@@ -135,10 +135,19 @@ class NetnsHosts:
         return self.hosts[name]
 
     def create(self) -> None:
-        prefix = f"{SUBNET_BASE}.{self.subnet}"
         _ip("link", "add", self.bridge, "type", "bridge")
         self._made_bridge = True
-        _ip("addr", "add", f"{self.controller}/24", "dev", self.bridge)
+        for _ in range(20):  # a parallel run may have picked the same subnet a moment ago
+            _ip("addr", "add", f"{self.controller}/24", "dev", self.bridge)
+            mine = f"{SUBNET_BASE}.{self.subnet}."
+            if _ip("-4", "-o", "addr", "show").stdout.count(mine) == 1:
+                break
+            _ip("addr", "del", f"{self.controller}/24", "dev", self.bridge)
+            self.subnet = _free_subnet()
+            self.controller = f"{SUBNET_BASE}.{self.subnet}.1"
+        else:
+            raise RuntimeError(f"could not get a {SUBNET_BASE}.X.0/24 subnet of our own")
+        prefix = f"{SUBNET_BASE}.{self.subnet}"
         _ip("link", "set", self.bridge, "up")
         for i, name in enumerate(self._names, start=2):
             netns = f"pulsekit-{self.token}-{name}"

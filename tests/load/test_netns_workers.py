@@ -20,18 +20,13 @@ import pytest
 from pulsekit._util import free_port
 from pulsekit.load import run
 from pulsekit.load._aggregate import decode, spread
-from pulsekit.testing._netns import Host, NetnsHosts, Staging, start_staging, unavailable
-from tests.conftest import REQUIRE_ALL
+from pulsekit.testing._netns import Host, NetnsHosts, Staging, start_staging
+from tests.conftest import require_netns
 
 
 @pytest.fixture(scope="module")
 def hosts() -> Iterator[NetnsHosts]:
-    why = unavailable()
-    if why:
-        message = f"network namespaces cannot be made here: {why} (CI runs these as root)"
-        if REQUIRE_ALL:
-            pytest.fail(f"PULSEKIT_REQUIRE_ALL=1 and {message}")
-        pytest.skip(message)
+    require_netns()
     with NetnsHosts(["staging", "load-a", "load-b"]) as made:
         yield made
 
