@@ -143,6 +143,12 @@ class LoadResult:
                 f"  raw service time: p99 {self.service_ms['p99']:.1f} ms; send lag p99 "
                 f"{self.send_lag_ms.get('p99', 0.0):.1f} ms"
             )
+        if self.joined_workers:
+            per = ", ".join(
+                f"{w['name']} ({w['address']}) {(self.worker_stats.get(w['name']) or {}).get('requests', 0)}"
+                for w in self.joined_workers
+            )
+            lines.append(f"  requests per worker: {per}")
         lines += [f"  {t}" for t in self.thresholds]
         lines += [f"  warning: {w}" for w in self.warnings]
         if self.thresholds:

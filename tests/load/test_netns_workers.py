@@ -76,6 +76,7 @@ def test_two_hosts_add_up_and_merge_exactly(hosts: NetnsHosts, staging: Staging)
     assert union.get_total_count() == result.requests
     assert spread(union)["p99"] == result.latency_ms["p99"]
     assert [proc.returncode for proc in procs] == [0, 0]
+    assert f"load-a ({hosts['load-a'].address}) {counts['load-a']}" in result.summary()
 
 
 def test_a_worker_killed_mid_run_is_reported_and_the_run_continues(

@@ -185,3 +185,12 @@ def test_worker_lost_mid_run_is_reported_and_can_stop_the_run(
     assert {w["name"] for w in result.joined_workers} == {"keeps-going", "killed"}
     assert result.worker_stats["killed"]["requests"] > 0  # it did send before it died
     keep.wait(timeout=60)
+
+
+def test_run_cli_passes_the_worker_options_and_refuses_bad_ones(target: Target) -> None:
+    """``load run --expect-workers 0 --master-bind ...`` fails at once with the field named."""
+    argv = [sys.executable, "-m", "pulsekit", "load", "run", target.url, "--rate", "5"]
+    argv += ["--expect-workers", "0", "--master-bind", "127.0.0.1:5557"]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 1
+    assert "expect_workers=0 must be an integer from 1 to 64" in done.stderr
