@@ -49,8 +49,7 @@ def load() -> None:
 @click.option("--json", "json_file", help="Write the result as JSON to FILE ('-' for stdout).")
 @click.option(
     "--expect-workers",
-    type=int,
-    help="Workers on other hosts to wait for (each runs `pulsekit load worker --master ...`).",
+    help="Workers on other hosts to wait for: a count, or their names (a,b) to name the missing.",
 )
 @click.option("--master-bind", help="With --expect-workers: ADDRESS[:PORT] to listen on (5557).")
 @click.option(
@@ -77,7 +76,7 @@ def run_command(
     max_in_flight: int | None,
     seed: int | None,
     json_file: str | None,
-    expect_workers: int | None,
+    expect_workers: str | None,
     master_bind: str | None,
     worker_wait: str,
     fail_on_worker_loss: bool,
@@ -124,7 +123,7 @@ def run_command(
             max_in_flight=max_in_flight,
             seed=seed,
             progress="none" if to_stdout else "auto",
-            expect_workers=expect_workers,
+            expect_workers=_expect(expect_workers),
             master_bind=master_bind,
             worker_wait=worker_wait,
             fail_on_worker_loss=fail_on_worker_loss,
@@ -171,3 +170,13 @@ def worker_command(master: str, name: str | None, locustfile: str | None, wait: 
         raise ConfigError(f"--wait {wait!r} must be more than 0 and at most 1h; try '60s'")
     code = worker_main(master, name, locustfile, seconds, log=lambda m: click.echo(m, err=True))
     sys.exit(code)
+
+
+def _expect(text: str | None) -> int | list[str] | None:
+    """``--expect-workers 2`` (a count) or ``--expect-workers lg-1,lg-2`` (their names)."""
+    if text is None:
+        return None
+    text = text.strip()
+    if text.lstrip("-").isdigit():
+        return int(text)
+    return [part.strip() for part in text.split(",")]

@@ -100,6 +100,12 @@ class Joiner:
         data = dict(msg.data or {})
         name = str(data.get("name"))
         why = refusal(self.cfg, data)
+        names = self.cfg["remote"].get("names")
+        if why is None and names and name not in names:
+            why = (
+                f"worker {name!r} is not one of the expected workers ({', '.join(names)}); "
+                "start it with --name set to one of them"
+            )
         if why is None and name in self.hellos:
             why = f"two workers are named {name!r}; give each a different --name"
         if why is None and len(self.hellos) >= self.expected:
@@ -153,9 +159,13 @@ class Joiner:
         stuck = [n for n in self.hellos if n not in ready]
         if stuck:
             names += f"; said hello but never became ready: {', '.join(stuck)}"
+        expected = self.cfg["remote"].get("names")
+        missing = f"{self.expected - len(ready)} missing"
+        if expected:
+            missing += f" ({', '.join(n for n in expected if n not in ready)})"
         return (
             f"only {len(ready)} of {self.expected} expected workers joined within "
-            f"{seconds:g} s (joined: {names}); {self.expected - len(ready)} missing: run "
+            f"{seconds:g} s (joined: {names}); {missing}: run "
             f"`pulsekit load worker --master {bind['host']}:{bind['port']}` on each load host, "
             "or lower expect_workers"
         )

@@ -50,7 +50,7 @@ def run(
     schedule: Sequence[tuple[str | float, Callable[[], object]]] = (),
     progress: bool | str = "auto",
     monitor: Callable[[Any], str | None] | None = None,
-    expect_workers: int | None = None,
+    expect_workers: int | Sequence[str] | None = None,
     master_bind: str | None = None,
     worker_wait: str | float = "60s",
     fail_on_worker_loss: bool = False,
@@ -73,9 +73,10 @@ def run(
     ``live.window(start_s, end_s)``, ``live.latest()``); returning a reason string stops the run
     early with status "aborted" (a GameDay's stop conditions use it).
 
-    Workers on other hosts: ``expect_workers=N, master_bind="10.0.0.5[:5557]"`` makes this the
-    Locust master; each load host runs ``pulsekit load worker --master 10.0.0.5:5557``. The run
-    starts once N workers joined (at most ``worker_wait``; it then names who is missing), the
+    Workers on other hosts: ``expect_workers=N`` (or their names, ``["lg-1", "lg-2"]``) and
+    ``master_bind="10.0.0.5[:5557]"`` make this the Locust master; each load host runs
+    ``pulsekit load worker --master 10.0.0.5:5557 [--name lg-1]``. The run starts once they all
+    joined (at most ``worker_wait``; it then names who joined and who is missing), the
     open-model rate is split across them, and a worker lost mid-run is reported in
     ``result.lost_workers`` (the run continues, or stops with ``fail_on_worker_loss=True``).
 
@@ -147,6 +148,16 @@ def _remote_workers(expect: Any, bind: Any, wait: Any, workers: int) -> dict[str
             "pass expect_workers=N together with master_bind='ADDRESS[:PORT]' (the address "
             "the workers reach this host at), or neither"
         )
+    names = None
+    if isinstance(expect, list | tuple):  # the workers' --name values: missing ones get named
+        names = [str(n) for n in expect]
+        ok = all(isinstance(n, str) and n.strip() == n and n for n in expect)
+        if not ok or not names or len(set(names)) != len(names) or len(names) > MAX_WORKERS:
+            raise ConfigError(
+                f"expect_workers={expect!r} must be a count, or a list of distinct worker names "
+                "(their --name), e.g. ['loadgen-1', 'loadgen-2']"
+            )
+        expect = len(names)
     if isinstance(expect, bool) or not isinstance(expect, int) or not 1 <= expect <= MAX_WORKERS:
         raise ConfigError(f"expect_workers={expect!r} must be an integer from 1 to {MAX_WORKERS}")
     if workers:
@@ -166,7 +177,7 @@ def _remote_workers(expect: Any, bind: Any, wait: Any, workers: int) -> dict[str
             f"master_bind {bind!r}: cannot listen there ({exc.strerror or exc}); use an address "
             "of this host that the workers can reach, and a free port"
         ) from None
-    return {"count": expect, "host": host, "port": port, "wait": seconds}
+    return {"count": expect, "names": names, "host": host, "port": port, "wait": seconds}
 
 
 def _target_url(url: Any) -> str:
@@ -294,7 +305,7 @@ def _execute(
     progress: bool | str,
     calls: list[tuple[float, Callable[[], object]]],
     monitor: Callable[[Any], str | None] | None = None,
-    expect_workers: int | None = None,
+    expect_workers: int | Sequence[str] | None = None,
     master_bind: str | None = None,
     worker_wait: str | float = "60s",
     fail_on_worker_loss: bool = False,

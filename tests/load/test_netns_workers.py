@@ -48,7 +48,7 @@ def remote_run(hosts: NetnsHosts, staging: Staging, **kwargs: Any) -> Any:
     procs = [start_worker(hosts[name], master) for name in ("load-a", "load-b")]
     result = run(
         f"{staging.url}/api/products/1",
-        expect_workers=2,
+        expect_workers=["load-a", "load-b"],
         master_bind=master,
         allow=[staging.host.address],
         progress=False,

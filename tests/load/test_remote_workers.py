@@ -54,6 +54,8 @@ def start_worker(
     [
         ({"expect_workers": 0, "master_bind": "127.0.0.1:5557"}, "expect_workers=0 must be"),
         ({"expect_workers": 2}, "together with master_bind"),
+        ({"expect_workers": ["a", "a"], "master_bind": "127.0.0.1"}, "distinct worker names"),
+        ({"expect_workers": [], "master_bind": "127.0.0.1"}, "distinct worker names"),
         ({"master_bind": "127.0.0.1"}, "together with master_bind"),
         ({"expect_workers": 2, "master_bind": "127.0.0.1:99999"}, "port must be 1..65535"),
         ({"expect_workers": 2, "master_bind": "a b:5557"}, "must be HOST or HOST:PORT"),
@@ -140,7 +142,7 @@ def test_worker_with_another_locustfile_is_refused_before_load(
 def test_master_names_who_joined_and_how_many_are_missing(
     target: Target, workers: list[subprocess.Popen[str]]
 ) -> None:
-    """Waiting is bounded: after worker_wait the run fails, naming the workers that joined."""
+    """Waiting is bounded: after worker_wait the run fails, naming who joined and who did not."""
     port = free_port()
     proc = start_worker(workers, port, "only-one")
     with pytest.raises(ConfigError) as err:
@@ -149,14 +151,14 @@ def test_master_names_who_joined_and_how_many_are_missing(
             rate=10,
             duration="2s",
             locustfile=PING,
-            expect_workers=2,
+            expect_workers=["only-one", "second"],
             master_bind=f"127.0.0.1:{port}",
             worker_wait="8s",
             progress=False,
         )
     text = str(err.value)
     assert "only 1 of 2 expected workers joined within 8 s" in text
-    assert "only-one (127.0.0.1)" in text and "1 missing" in text
+    assert "only-one (127.0.0.1)" in text and "1 missing (second)" in text
     assert f"pulsekit load worker --master 127.0.0.1:{port}" in text
     proc.wait(timeout=60)  # the master told it to quit
 
