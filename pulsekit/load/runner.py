@@ -305,10 +305,6 @@ def _execute(
     progress: bool | str,
     calls: list[tuple[float, Callable[[], object]]],
     monitor: Callable[[Any], str | None] | None = None,
-    expect_workers: int | Sequence[str] | None = None,
-    master_bind: str | None = None,
-    worker_wait: str | float = "60s",
-    fail_on_worker_loss: bool = False,
 ) -> LoadResult:
     from pulsekit.load._aggregate import Aggregate
     from pulsekit.load._process import stream
