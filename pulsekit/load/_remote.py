@@ -108,8 +108,10 @@ class Joiner:
             )
         if why is None and name in self.hellos:
             why = f"two workers are named {name!r}; give each a different --name"
-        if why is None and len(self.hellos) >= self.expected:
+        if why is None and len(self.hellos) >= self.expected:  # refused; the run goes on
             why = f"worker {name!r} is one too many: this run expects {self.expected}"
+            self._reply(msg.node_id, "pk_refused", {"message": why})
+            return
         if why is not None:
             self._reply(msg.node_id, "pk_refused", {"message": why})
             self.refused = self.refused or why
