@@ -130,6 +130,7 @@ class Arrivals:
         self.limit = max(1, int(cfg["max_in_flight"] * self.share))
         self.group = Group()
         self.idle: dict[type, list[Any]] = {}
+        self.started = False
         self.finished = False  # every planned arrival was started and the drain is over
         self.on_done: Any = None
 
@@ -140,6 +141,9 @@ class Arrivals:
 
         from pulsekit.load.shapes import arrival_times, peak
 
+        if self.started:  # Locust re-dispatched our scheduler user after a lost worker
+            return
+        self.started = True
         weights = [max(1, int(getattr(c, "weight", 1) or 1)) for c in vu_classes]
         for cls in vu_classes:
             if getattr(cls, "host", None) is None:
@@ -293,6 +297,8 @@ def main(argv: list[str] | None = None) -> int:
     from locust.env import Environment
     from locust.log import setup_logging
 
+    from pulsekit.load._remote import Joiner
+
     with open(args[0]) as fh:
         cfg = json.load(fh)
     role = args[1] if len(args) > 1 else "local"
@@ -343,17 +349,33 @@ def main(argv: list[str] | None = None) -> int:
     env = Environment(user_classes=run_classes, shape_class=shape_obj, host=cfg["url"])
 
     if role == "worker":
-        return _worker(env, recorder, arrivals, args, orphan_watch)
+        return _worker(env, recorder, arrivals, args, orphan_watch, cfg)
 
     env.events.request.add_listener(recorder.on_request)
     runner: Any
     workers = int(cfg["workers"])
     plans_done: list[Any] = []
+    joiner: Joiner | None = None
     if role == "master":
-        runner = env.create_master_runner("127.0.0.1", int(args[2]))
+        remote = cfg.get("remote")
+        try:
+            runner = env.create_master_runner(
+                remote["host"] if remote else "127.0.0.1",
+                int(remote["port"]) if remote else int(args[2]),
+            )
+        except Exception as exc:  # RPCError: the address is not ours, or the port is taken
+            emit({"type": "error", "message": f"master_bind: cannot listen ({exc})"})
+            return 2
         runner.register_message("pk_interval", lambda msg, **_: emit(msg.data))
         runner.register_message("pk_warning", lambda msg, **_: emit(msg.data))
         runner.register_message("pk_done", lambda msg, **_: plans_done.append(msg.data))
+        if remote:
+            joiner = Joiner(runner, cfg, emit)
+            problem = joiner.wait(float(remote["wait"]))
+            if problem:
+                runner.quit()  # first: joined workers get "quit" before the parent stops us
+                emit({"type": "error", "message": problem, "config": True})
+                return 2
         deadline = time.time() + 60
         while runner.worker_count < workers:
             if time.time() > deadline or any(p.poll() is not None for p in procs):
@@ -399,10 +421,14 @@ def main(argv: list[str] | None = None) -> int:
     else:
         runner.start(int(cfg["users"]), float(cfg["spawn_rate"]))
     gevent.spawn(ticker)
-    end = time.time() + float(cfg["duration"])  # wall clock: gevent timers can fire early
+    t0 = time.time()
+    end = t0 + float(cfg["duration"])  # wall clock: gevent timers can fire early
     while not done.wait(timeout=0.1):
+        if joiner is not None:
+            joiner.check_lost(time.time() - t0)
         if arrivals is not None:  # open model: stop when every planned arrival was made
-            finished = arrivals.finished if role == "local" else len(plans_done) >= workers
+            alive = workers - (len(joiner.lost) if joiner else 0)
+            finished = arrivals.finished if role == "local" else len(plans_done) >= alive
             if finished or time.time() >= end + 2 * DRAIN_S:
                 stop()
         elif time.time() >= end or (shape_obj is not None and runner.state == "stopped"):
@@ -428,6 +454,8 @@ def _spawn_workers(config: str) -> tuple[list[subprocess.Popen[bytes]], int]:
 
     with open(config) as fh:
         cfg = json.load(fh)
+    if cfg.get("remote"):
+        return [], 0  # workers on other hosts join by themselves
     port = free_port()
     procs = []
     with open(cfg["log"] + ".workers", "ab") as log:
@@ -452,17 +480,26 @@ def _users(runner: Any, role: str) -> int:
 
 
 def _worker(
-    env: Any, recorder: Recorder, arrivals: Arrivals | None, args: list[str], watch: Any
+    env: Any,
+    recorder: Recorder,
+    arrivals: Arrivals | None,
+    args: list[str],
+    watch: Any,
+    cfg: dict[str, Any],
 ) -> int:
     import gevent
 
     env.events.request.add_listener(recorder.on_request)
-    runner = env.create_worker_runner("127.0.0.1", int(args[2]))
+    runner = env.create_worker_runner(cfg.get("master_host", "127.0.0.1"), int(args[2]))
+    name = cfg.get("worker_name") or f"local-{args[3]}"
+    if cfg.get("worker_name"):  # a worker on another host: the master maps Locust's id to it
+        runner.send_message("pk_joined", {"name": name, "client_id": runner.client_id})
 
     def send(force: bool = False) -> None:
         inflight = len(arrivals.group) if arrivals else 0
         users = inflight if arrivals else int(runner.user_count)
         for rec in recorder.flush(users=users, inflight=inflight, force=force):
+            rec["worker"] = name
             runner.send_message("pk_interval", rec)
 
     def ticker() -> None:

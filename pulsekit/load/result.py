@@ -63,6 +63,10 @@ class LoadResult:
     lag_histogram: str = ""
     endpoint_histograms: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     second_histograms: Mapping[int, tuple[str, str]] = field(default_factory=dict, repr=False)
+    # per worker process (local-N, or a remote worker's --name): requests, failures, histogram
+    worker_stats: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, repr=False)
+    joined_workers: tuple[Mapping[str, Any], ...] = ()  # workers on other hosts that joined
+    lost_workers: tuple[str, ...] = ()  # workers lost mid-run (their share was not sent)
 
     @property
     def passed(self) -> bool:
@@ -139,6 +143,12 @@ class LoadResult:
                 f"  raw service time: p99 {self.service_ms['p99']:.1f} ms; send lag p99 "
                 f"{self.send_lag_ms.get('p99', 0.0):.1f} ms"
             )
+        if self.joined_workers:
+            per = ", ".join(
+                f"{w['name']} ({w['address']}) {(self.worker_stats.get(w['name']) or {}).get('requests', 0)}"
+                for w in self.joined_workers
+            )
+            lines.append(f"  requests per worker: {per}")
         lines += [f"  {t}" for t in self.thresholds]
         lines += [f"  warning: {w}" for w in self.warnings]
         if self.thresholds:
@@ -247,6 +257,9 @@ class LoadResult:
             ],
             "warnings": list(self.warnings),
             "errors": dict(self.errors),
+            "worker_requests": {k: v["requests"] for k, v in self.worker_stats.items()},
+            "joined_workers": [dict(w) for w in self.joined_workers],
+            "lost_workers": list(self.lost_workers),
         }
 
 
