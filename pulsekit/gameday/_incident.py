@@ -1,71 +1,97 @@
-"""Time to detect and time to mitigate a bad deploy, from the run's steps and SLO pages.
+"""Time to detect and time to mitigate a bad deploy, read from the run's journal.
 
-The deploy step is the impact's start; the first page-severity SLO alert that starts after it is
-the detection; the step's revert (the rollback: a later ``deploy`` of the good build, or the
-ledger's rollback at the end) is the mitigation. Both are journalled as the incidents package's
-``detected`` and ``mitigated`` milestones, so the postmortem draft shows the same figures.
+As the incidents package (and so the postmortem draft) counts them: the impact starts when the faulty
+build serves (the deploy's ``fault.applied``, once the replica restarted); it is detected by the first
+page-severity SLO alert after that (``slo.alert``); it is mitigated when the good build serves again
+(the deploy's ``fault.reverted``: the rollback step, or the ledger's rollback at the end).
+TTD = detected - impact start; TTM = mitigated - detected; impact = mitigated - impact start.
+``detected`` and ``mitigated`` are journalled too, so the draft's timeline and metrics agree.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from pulsekit.gameday.journal import Event, Journal
+from pulsekit.gameday.journal import Event, Journal, read_events
 
 MIN_AFTER_FIRST_JUDGED_S = 2.0  # an alert firing from the SLO's first judged second: not caused
 
 
+def _t(event: dict[str, Any], t0: float) -> float:
+    return round(datetime.fromisoformat(event["time"].replace("Z", "+00:00")).timestamp() - t0, 1)
+
+
 def time_incident(
-    ledger: Any, alerts: Any, slo_from: float | None, scraper: Any, t0: float, journal: Journal
+    slo_from: float | None, scraper: Any, t0: float, journal: Journal
 ) -> dict[str, Any] | None:
-    """``{deployed_t, detected_t, mitigated_t, ttd_s, ttm_s, ...}`` (seconds after T0), or None
-    when no deploy changed a build."""
+    """``{live_t, detected_t, mitigated_t, ttd_s, ttm_s, impact_s, ...}`` (seconds after T0), or
+    None when no deploy changed a build."""
+    events = read_events(journal.path)
     bad = next(
-        (a for a in ledger.applied if a.step.action == "deploy" and a.fault is not None), None
+        (
+            e
+            for e in events
+            if e["type"] == Event.FAULT_APPLIED and e["data"].get("kind") == "deploy"
+        ),
+        None,
     )
     if bad is None:
         return None
-    deployed = round(bad.applied_t, 1)
+    live = _t(bad, t0)
+    back = next(
+        (
+            e
+            for e in events
+            if e["type"] == Event.FAULT_REVERTED
+            and e["data"].get("fault_id") == bad["data"]["fault_id"]
+        ),
+        None,
+    )
     pages = sorted(
         (
-            a
-            for a in alerts
-            if a.severity == "page"
-            and a.start_t >= deployed
-            and (slo_from is None or a.start_t - slo_from >= MIN_AFTER_FIRST_JUDGED_S)
+            (_t(e, t0), e)
+            for e in events
+            if e["type"] == Event.SLO_ALERT and e["data"].get("severity") == "page"
         ),
-        key=lambda a: a.start_t,
+        key=lambda pair: pair[0],
     )
-    page = pages[0] if pages else None
-    mitigated = None if bad.reverted_t is None else round(bad.reverted_t, 1)
+    pages = [
+        (t, e)
+        for t, e in pages
+        if t >= live and (slo_from is None or t - slo_from >= MIN_AFTER_FIRST_JUDGED_S)
+    ]
+    detected, page = pages[0] if pages else (None, None)
+    mitigated = None if back is None else _t(back, t0)
+    target = bad["data"]["target"]
     out: dict[str, Any] = {
-        "step": bad.step.name,
-        "target": bad.step.target,
-        "version": dict(bad.step.params).get("version"),
-        "deployed_t": deployed,
-        "detected_t": None if page is None else page.start_t,
-        "detected_by": None if page is None else f"SLO alert {page.rule} ({page.severity})",
+        "target": target,
+        "version": bad["data"].get("version"),
+        "live_t": live,
+        "detected_t": detected,
+        "detected_by": None if page is None else f"SLO alert {page['data']['rule']} (page)",
         "mitigated_t": mitigated,
-        "mitigated_by": bad.reverted_by,
-        "ttd_s": None if page is None else round(page.start_t - deployed, 1),
-        "ttm_s": None if mitigated is None else round(mitigated - deployed, 1),
-        "in_rotation_ratio": _in_rotation(scraper, bad.step.target, t0, deployed, mitigated),
+        "mitigated_by": None if back is None else back["data"].get("reverted_by"),
+        "ttd_s": None if detected is None else round(detected - live, 1),
+        "ttm_s": None if detected is None or mitigated is None else round(mitigated - detected, 1),
+        "impact_s": None if mitigated is None else round(mitigated - live, 1),
+        "in_rotation_ratio": _in_rotation(scraper, target, t0, live, mitigated),
     }
     if page is not None:
         journal.write(
             Event.DETECTED,
-            f"detected: {out['detected_by']}, {out['ttd_s']:g} s after the deploy",
-            at=t0 + page.start_t,
+            f"detected: {out['detected_by']}, {out['ttd_s']:g} s after the faulty build served",
+            at=t0 + detected,  # type: ignore[operator]
             ttd_s=out["ttd_s"],
-            rule=page.rule,
+            rule=page["data"]["rule"],
         )
     if mitigated is not None:
         journal.write(
             Event.MITIGATED,
-            f"mitigated: {bad.step.target} rolled back ({bad.reverted_by}), "
-            f"{out['ttm_s']:g} s after the deploy",
+            f"mitigated: {target} serves the good build again ({out['mitigated_by']})",
             at=t0 + mitigated,
             ttm_s=out["ttm_s"],
+            impact_s=out["impact_s"],
         )
     return out
 

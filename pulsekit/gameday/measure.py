@@ -97,7 +97,7 @@ def measure(
     if load is not None and any(s.action == "deploy" for s in spec.steps) and ledger is not None:
         from pulsekit.gameday._incident import time_incident
 
-        incident = time_incident(ledger, alerts, slo_from, scraper, t0, journal)
+        incident = time_incident(slo_from, scraper, t0, journal)
     judged = [t for w in windows for t in w.thresholds]
     held = status == "completed" and all(t.passed for t in judged)
     return GameDayResult(

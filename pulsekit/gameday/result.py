@@ -283,21 +283,22 @@ class GameDayResult:
         }
 
     def incident_line(self) -> str:
-        """``deploy at T+20s; detected ... (TTD 12 s); mitigated ... (TTM 25 s)``."""
+        """``faulty build live at T+22s; detected ... (TTD 3 s); mitigated ... (TTM 18 s)``."""
         i = self.incident or {}
-        text = f"bad deploy of {i.get('target')} ({i.get('version')}) at T+{i.get('deployed_t')}s"
+        text = f"faulty build ({i.get('version')}) of {i.get('target')} served from T+{i.get('live_t')}s"
         if i.get("ttd_s") is None:
-            text += "; no page fired after it (not detected by the SLO)"
+            text += "; no page fired after it (the SLO did not detect it)"
         else:
             text += (
                 f"; detected by {i['detected_by']} at T+{i['detected_t']:g}s (TTD {i['ttd_s']:g} s)"
             )
-        if i.get("ttm_s") is None:
+        if i.get("mitigated_t") is None:
             return text + "; never rolled back"
-        return text + (
-            f"; mitigated by the rollback ({i['mitigated_by']}) at T+{i['mitigated_t']:g}s "
-            f"(TTM {i['ttm_s']:g} s)"
-        )
+        if i.get("ttm_s") is not None:
+            text += f"; mitigated at T+{i['mitigated_t']:g}s (TTM {i['ttm_s']:g} s after the page)"
+        else:
+            text += f"; rolled back at T+{i['mitigated_t']:g}s"
+        return text + f"; users hit for {i['impact_s']:g} s ({i['mitigated_by']})"
 
     def to_frame(self) -> pd.DataFrame:
         """One row per window: span, requests, rps, p50/p95/p99, error rate, passed."""

@@ -521,7 +521,8 @@ def _steps(
         if name not in pool:
             check.fail(
                 f"{key}.target",
-                f"{name!r} is not a {kind} of this sandbox; use one of {', '.join(pool)}",
+                f"{name!r} is not {'an' if kind[0] in 'aeiou' else 'a'} {kind} of this sandbox; "
+                f"use one of {', '.join(pool)}",
             )
         params = tuple(sorted((k, v) for k, v in item.items() if k in ACTIONS[action]))
         for k, v in params:

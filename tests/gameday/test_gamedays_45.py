@@ -28,13 +28,13 @@ SHORT_04 = {
     "steps.0.at": "7s",
     "steps.1.at": "13s",
 }
-SHORT_05 = {
-    "duration": "18s",
+SHORT_05 = {  # the long-TTL window starts once the caches are warm (about 8 s at 20 users)
+    "duration": "24s",
     "load.users": 20,
-    "windows.long_ttl": ["3s", "8s"],
-    "windows.short_ttl": ["10s", "15s"],
-    "windows.restored": ["16s", "18s"],
-    "steps.0.at": "9s",
+    "windows.long_ttl": ["8s", "14s"],
+    "windows.short_ttl": ["16s", "21s"],
+    "windows.restored": ["22s", "24s"],
+    "steps.0.at": "15s",
     "steps.0.duration": "6s",
 }
 
@@ -65,9 +65,10 @@ def test_04_bad_deploy_is_paged_and_rolled_back(tmp_path: Path) -> None:
         assert all(t["passed"] for t in windows[name]["thresholds"]), windows[name]
     incident = data["incident"]
     assert incident["target"] == "api-2" and incident["version"] == "faulty"
-    assert 0 <= incident["ttd_s"] <= incident["ttm_s"], incident
-    assert incident["mitigated_by"] == "deploy"
-    assert incident["ttm_s"] == pytest.approx(incident["mitigated_t"] - incident["deployed_t"])
+    assert incident["ttd_s"] >= 0 and incident["ttm_s"] >= 0, incident
+    assert incident["mitigated_by"] == "deploy"  # the rollback step, not the end-of-run ledger
+    assert incident["impact_s"] == pytest.approx(incident["ttd_s"] + incident["ttm_s"], abs=0.11)
+    assert 7 <= incident["live_t"] <= incident["detected_t"] <= incident["mitigated_t"]
     assert incident["in_rotation_ratio"] > 0.5  # /healthz passed: the gateway kept it in rotation
     assert any(a["severity"] == "page" for a in data["alerts"])
     events = read_events(Path(data["journal"]))
@@ -78,6 +79,11 @@ def test_04_bad_deploy_is_paged_and_rolled_back(tmp_path: Path) -> None:
     assert "bad_deploy [10s, 13s): http_req_failed: rate<0.2" in draft
     report = Path(data["report"]).read_text()
     assert "## Time to detect and time to mitigate" in report and "TTD" in report
+    ttd = f"{incident['ttd_s']:g}"
+    assert any(
+        line.startswith("| Time to detect |") and ttd.split(".")[0] in line
+        for line in draft.splitlines()
+    ), "the postmortem's TTD is the result's"
 
 
 def test_05_short_ttl_multiplies_reads_and_prices_the_month(tmp_path: Path) -> None:
@@ -109,5 +115,5 @@ def test_05_short_ttl_multiplies_reads_and_prices_the_month(tmp_path: Path) -> N
     ttl = [e for e in events if e["type"] == "fault.applied"]
     assert ttl[0]["data"]["seconds"] == 2 and ttl[0]["data"]["previous_seconds"] == [300.0]
     draft = Path(data["postmortem"]).read_text()
-    assert "short_ttl [10s, 15s): http_req_failed: rate<0.01" in draft
+    assert "short_ttl [16s, 21s): http_req_failed: rate<0.01" in draft
     assert "## What each window cost" in Path(data["report"]).read_text()
