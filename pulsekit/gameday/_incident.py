@@ -48,6 +48,7 @@ def time_incident(
         ),
         None,
     )
+    mitigated = None if back is None else _t(back, t0)
     pages = sorted(
         (
             (_t(e, t0), e)
@@ -59,10 +60,10 @@ def time_incident(
     pages = [
         (t, e)
         for t, e in pages
-        if t >= live and (slo_from is None or t - slo_from >= MIN_AFTER_FIRST_JUDGED_S)
-    ]
+        if live <= t <= (mitigated if mitigated is not None else float("inf"))
+        and (slo_from is None or t - slo_from >= MIN_AFTER_FIRST_JUDGED_S)
+    ]  # a page after the rollback detected nothing in time
     detected, page = pages[0] if pages else (None, None)
-    mitigated = None if back is None else _t(back, t0)
     target = bad["data"]["target"]
     out: dict[str, Any] = {
         "target": target,
