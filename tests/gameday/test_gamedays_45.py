@@ -110,7 +110,7 @@ def test_05_short_ttl_multiplies_reads_and_prices_the_month(tmp_path: Path) -> N
         short["traffic"]["db_reads"] / 1e6 * price.db_reads_per_million
         + short["traffic"]["link_bytes"] / 1e9 * price.egress_per_gb
     )
-    assert short["cost_usd"] == pytest.approx(expected, rel=1e-3)
+    assert result.windows["short_ttl"].cost_usd == pytest.approx(expected, rel=1e-9)
     events = read_events(result.journal)
     assert_rolled_back(events, "run.ended")
     ttl = [e for e in events if e["type"] == "fault.applied"]
