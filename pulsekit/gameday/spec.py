@@ -454,7 +454,7 @@ def _price(check: _Checker, raw: Any, box: SandboxSpec, target: str) -> PriceSpe
     check.keys(raw, "price.", KEYS["price"])
     usd = ("instance_hour", "per_million_requests", "egress_per_gb", "db_reads_per_million")
     if not any(k in raw for k in usd):
-        check.fail("price", f"needs at least one of {', '.join(usd)} (USD)")
+        check.fail("price", f"needs {', '.join(usd[:-1])} and/or {usd[-1]} (USD)")
     if target != "sandbox" and ("egress_per_gb" in raw or "db_reads_per_million" in raw):
         check.fail("price", "egress_per_gb and db_reads_per_million are measured on the sandbox")
     if target != "sandbox" and "instance_hour" in raw and "instances" not in raw:
