@@ -118,3 +118,20 @@ def test_05_short_ttl_multiplies_reads_and_prices_the_month(tmp_path: Path) -> N
     draft = Path(data["postmortem"]).read_text()
     assert "short_ttl [16s, 21s): http_req_failed: rate<0.01" in draft
     assert "## What each window cost" in Path(data["report"]).read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("folder", ["04_bad_deploy", "05_short_ttl_cost"])
+def test_full_spec_holds(folder: str, tmp_path: Path) -> None:
+    """The specs as written (60 s, 40 users): what the briefings' "what we found" sections quote."""
+    result = gameday.run(ROOT / folder, out=tmp_path / "out", progress=False)
+    assert result.status == "completed" and result.hypothesis_held, result.summary()
+    if folder == "04_bad_deploy":
+        assert result.incident is not None and result.incident["ttd_s"] is not None
+    else:
+        long, short = result.windows["long_ttl"], result.windows["short_ttl"]
+        assert long.traffic and short.traffic
+        assert (
+            short.traffic["db_reads"] / short.requests
+            > 2 * long.traffic["db_reads"] / long.requests
+        )

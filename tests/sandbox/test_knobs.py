@@ -95,3 +95,14 @@ def test_faulty_build_passes_healthz_fails_product_reads_and_rolls_back() -> Non
         shop.deploy("api-2", "good")
         assert shop.version("api-2") == "good"
         assert get(f"{shop.services['api-2'].url}/api/products/3")[0] == 200
+
+
+def test_cli_refuses_a_bad_cache_ttl_before_starting_anything() -> None:
+    """`pulsekit sandbox up --cache-ttl -1` is one line naming the field, exit 1, no sandbox."""
+    from click.testing import CliRunner
+
+    from pulsekit.cli import cli
+
+    result = CliRunner().invoke(cli, ["sandbox", "up", "--cache-ttl", "-1", "--db", "embedded"])
+    assert result.exit_code == 1
+    assert "cache_ttl=-1.0 must be between 0 (no cache) and 86400 seconds" in result.output
