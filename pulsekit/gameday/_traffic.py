@@ -14,7 +14,8 @@ _METRICS = (DB_QUERIES, LINK_BYTES, CACHE_HITS, CACHE_MISSES)
 
 def window_traffic(frame: Any, start: float, end: float) -> dict[str, Any]:
     """Counter increases over ``[start, end]`` (UNIX seconds), reset-aware (a restarted api
-    replica's counters start again at 0), summed per node, link and in total."""
+    replica's counters start again at 0), summed per node, link and in total. Read queries only
+    (``_queries.READS``, answered ok): writes and failures are not billed reads."""
     import pandas as pd
 
     from pulsekit.observe._exposition import parse_labels
@@ -35,7 +36,10 @@ def window_traffic(frame: Any, start: float, end: float) -> dict[str, Any]:
         values = series.sort_values("time")
         before = values[values["time"] <= lo].tail(1)
         inside = values[(values["time"] > lo) & (values["time"] <= hi)]
-        points = [*before["value"], *inside["value"]]
+        # a series first seen inside the window was born there (a labelled counter appears at its
+        # first increment, a restarted replica's at 0): it counts from 0
+        base = list(before["value"]) or [0.0]
+        points = [*base, *inside["value"]]
         increase = sum(b - a if b >= a else b for a, b in zip(points, points[1:], strict=False))
         if not increase:
             continue
