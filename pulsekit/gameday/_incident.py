@@ -65,6 +65,10 @@ def time_incident(
     ]  # a page after the rollback detected nothing in time
     detected, page = pages[0] if pages else (None, None)
     target = bad["data"]["target"]
+    # the faulty build served until the rollback began to replace it (a redeploy takes seconds)
+    replaced = None
+    if back is not None and mitigated is not None:
+        replaced = float(back["data"].get("began_at", t0 + mitigated)) - t0
     out: dict[str, Any] = {
         "target": target,
         "version": bad["data"].get("version"),
@@ -76,7 +80,7 @@ def time_incident(
         "ttd_s": None if detected is None else round(detected - live, 1),
         "ttm_s": None if detected is None or mitigated is None else round(mitigated - detected, 1),
         "impact_s": None if mitigated is None else round(mitigated - live, 1),
-        "in_rotation_ratio": _in_rotation(scraper, target, t0, live, mitigated),
+        "in_rotation_ratio": _in_rotation(scraper, target, t0, live, replaced),
     }
     if page is not None:
         journal.write(
@@ -100,7 +104,7 @@ def time_incident(
 def _in_rotation(
     scraper: Any, target: str, t0: float, start: float, end: float | None
 ) -> float | None:
-    """Share of the gateway's scrapes between deploy and rollback with ``target`` in rotation
+    """Share of the gateway's scrapes from ``start`` to ``end`` with ``target`` in rotation
     (``shop_gateway_upstream_up == 1``): did the health checks take the bad build out?"""
     if scraper is None:
         return None

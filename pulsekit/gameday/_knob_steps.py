@@ -40,6 +40,7 @@ class KnobChange:
     def remove(self, by: str = "api") -> None:
         if not self.active:
             return
+        began = time.time()
         self._undo()
         self.active = False
         self._journal.write(
@@ -50,6 +51,7 @@ class KnobChange:
             target=self.target,
             fault_id=self.id,
             reverted_by=by,
+            began_at=round(began, 3),  # the undo's start (a redeploy takes seconds)
         )
 
 

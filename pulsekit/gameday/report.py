@@ -122,7 +122,7 @@ def markdown(result: GameDayResult, charts: dict[str, Path]) -> str:
         if ratio is not None:
             lines.append(
                 f"- the gateway kept {result.incident['target']} in rotation for {ratio:.0%} of "
-                "its health checks between the deploy and the rollback"
+                "the gateway's scrapes while the faulty build served (until the rollback began)"
             )
     lines += _costs(result)
     if "load" in charts:
