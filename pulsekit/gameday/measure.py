@@ -16,12 +16,15 @@ from pulsekit.load.thresholds import evaluate
 
 
 def slo_of(spec: GameDaySpec) -> Any:
-    """The spec's latency SLO, compressed for the run."""
-    from pulsekit.observe import SLO, latency
+    """The spec's latency (or availability) SLO, compressed for the run."""
+    from pulsekit.observe import SLO, availability, latency
 
     cfg = spec.slo
     assert cfg is not None
-    sli = latency(cfg.service, threshold=f"{cfg.latency_ms:g}ms", route=cfg.route)
+    if cfg.sli == "availability":
+        sli = availability(cfg.service, route=cfg.route)
+    else:
+        sli = latency(cfg.service, threshold=f"{cfg.latency_ms:g}ms", route=cfg.route)
     return SLO(objective=cfg.objective, window="30d", sli=sli).compressed(cfg.compress)
 
 
@@ -40,7 +43,12 @@ def measure(
 ) -> GameDayResult:
     """The run's result; ``load`` is None when the run failed before the load finished."""
     t0 = float(load.started_at) if load is not None else (journal.t0 or 0.0)
-    windows = tuple(_window(spec, load, w) for w in spec.windows) if load is not None else ()
+    frame = None
+    if spec.price is not None and spec.price.meters_traffic and scraper is not None:
+        frame = scraper.df
+    windows = (
+        tuple(_window(spec, load, w, frame, t0) for w in spec.windows) if load is not None else ()
+    )
     for w in windows:
         journal.write(
             Event.MEASUREMENT,
@@ -85,6 +93,11 @@ def measure(
         except Exception as exc:  # no samples (a run cut short): the report says so
             problems.append(f"SLO not evaluated: {exc}")
     golden = _golden(spec, scraper, t0, problems) if load is not None else {}
+    incident = None
+    if load is not None and any(s.action == "deploy" for s in spec.steps) and ledger is not None:
+        from pulsekit.gameday._incident import time_incident
+
+        incident = time_incident(slo_from, scraper, t0, journal)
     judged = [t for w in windows for t in w.thresholds]
     held = status == "completed" and all(t.passed for t in judged)
     return GameDayResult(
@@ -105,10 +118,11 @@ def measure(
         out_dir=out_dir,
         journal=journal.path,
         problems=tuple(problems),
+        incident=incident,
     )
 
 
-def _window(spec: GameDaySpec, load: Any, window: Any) -> WindowResult:
+def _window(spec: GameDaySpec, load: Any, window: Any, frame: Any, t0: float) -> WindowResult:
     stats = load.window(window.start_s, window.end_s)
     checks = []
     for threshold in spec.hypothesis.get(window.name, ()):
@@ -117,7 +131,19 @@ def _window(spec: GameDaySpec, load: Any, window: Any) -> WindowResult:
         checks.append((threshold.text, passed, _finite(verdict.observed)))
     built = WindowResult.build(window, stats, tuple(checks))
     if spec.price is not None:
-        built = replace(built, cost_usd=spec.price.cost(stats.seconds, stats.requests))
+        traffic = None
+        if frame is not None:
+            from pulsekit.gameday._traffic import window_traffic
+
+            seen = window.start_s + stats.seconds  # a run stopped early: only what it reached
+            traffic = window_traffic(frame, t0 + window.start_s, t0 + seen)
+        cost = spec.price.cost(
+            stats.seconds,
+            stats.requests,
+            db_queries=traffic["db_reads"] if traffic else 0.0,
+            link_bytes=traffic["link_bytes"] if traffic else 0.0,
+        )
+        built = replace(built, cost_usd=cost, traffic=traffic)
     return built
 
 

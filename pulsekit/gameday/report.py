@@ -104,10 +104,11 @@ def markdown(result: GameDayResult, charts: dict[str, Path]) -> str:
     lines += [f"- **tripped** at T+{t['t']:g} s: `{t['condition']}`" for t in result.stop_trips]
     if spec.slo is not None:
         slo = spec.slo
+        good = "not answered 5xx" if slo.sli == "availability" else f"under {slo.latency_ms:g} ms"
         lines.append(
             f"- SLO: {slo.objective:.2%} of {slo.service} requests"
             + (f" to `{slo.route}`" if slo.route else "")
-            + f" under {slo.latency_ms:g} ms (30 days compressed to {slo.compress})"
+            + f" {good} (30 days compressed to {slo.compress})"
         )
         if result.slo_from_t is not None:
             lines.append(f"- the SLO is judged from T+{result.slo_from_t:g} s (its first samples)")
@@ -115,6 +116,14 @@ def markdown(result: GameDayResult, charts: dict[str, Path]) -> str:
             lines.append(f"- alert {a.rule} ({a.severity}) {result.alert_when(a)}")
         if not result.alerts:
             lines.append("- no SLO alert fired")
+    if result.incident is not None:
+        lines += ["", "## Time to detect and time to mitigate", "", f"- {result.incident_line()}"]
+        ratio = result.incident.get("in_rotation_ratio")
+        if ratio is not None:
+            lines.append(
+                f"- the gateway kept {result.incident['target']} in rotation for {ratio:.0%} of "
+                "the gateway's scrapes while the faulty build served (until the rollback began)"
+            )
     lines += _costs(result)
     if "load" in charts:
         lines += ["", "## Latency and errors", "", f"![latency and errors]({charts['load'].name})"]
@@ -133,6 +142,8 @@ def _costs(result: GameDayResult) -> list[str]:
     price = result.spec.price
     if price is None:
         return ["- cost: no price model in the spec (add price: {instance_hour: ..., ...})"]
+    if price.meters_traffic:
+        return _traffic_costs(result)
     lines = [
         f"- cost (price model: {price.instances} instances at ${price.instance_hour:g}/hour, "
         f"${price.per_million_requests:g} per million requests):"
@@ -142,6 +153,42 @@ def _costs(result: GameDayResult) -> list[str]:
             lines.append(
                 f"  - window {w.name} ({w.seconds} s, {w.requests} requests): ${w.cost_usd:.6f}"
             )
+    return lines
+
+
+def _traffic_costs(result: GameDayResult) -> list[str]:
+    from pulsekit.gameday.result import traffic_line
+
+    price = result.spec.price
+    assert price is not None
+    lines = [
+        "",
+        "## What each window cost",
+        "",
+        f"Price model: ${price.egress_per_gb:g} per GB between services, "
+        f"${price.db_reads_per_million:g} per million database reads"
+        + (
+            f", ${price.instance_hour:g} per instance-hour x {price.instances}"
+            if price.instance_hour
+            else ""
+        )
+        + (f" (source: {price.source})" if price.source else "")
+        + ". A month is the window's rate kept up for 30 days.",
+        "",
+        "| window | seconds | db reads | bytes between services | cache hit ratio | cost USD | per month USD |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for w in result.windows.values():
+        t = w.traffic or {}
+        ratio = t.get("cache_hit_ratio")
+        lines.append(
+            f"| {w.name} | {w.seconds} | {t.get('db_reads', 0)} | {t.get('link_bytes', 0)} | "
+            f"{'-' if ratio is None else f'{ratio:.0%}'} | "
+            f"{'-' if w.cost_usd is None else f'{w.cost_usd:.6f}'} | "
+            f"{'-' if w.cost_month_usd is None else f'{w.cost_month_usd:,.2f}'} |"
+        )
+    lines.append("")
+    lines += [f"- {w.name}: {traffic_line(w)}" for w in result.windows.values()]
     return lines
 
 

@@ -155,6 +155,7 @@ class _Run:
                 db_replicas=box.db_replicas,
                 db_pool=box.db_pool,
                 seed=box.seed,
+                cache_ttl=box.cache_ttl,
             )
             self.shop = stack.enter_context(shop)
             self.scraper = stack.enter_context(scrape(shop.metrics_targets, every="1s"))

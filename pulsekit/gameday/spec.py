@@ -17,8 +17,10 @@ from pulsekit.gameday import _params
 from pulsekit.gameday._schema import (
     ACTIONS,
     KEYS,
+    KNOB_ACTIONS,
     LINK_ACTIONS,
     SERVICE_ACTIONS,
+    STRING_PARAMS,
     WINDOW_METRICS,
     known_targets,
 )
@@ -36,6 +38,7 @@ class SandboxSpec:
     db_replicas: int = 2
     db_pool: int = 4
     seed: int = 42
+    cache_ttl: float = 0.0  # seconds each api replica caches catalog reads (0: no cache)
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,7 @@ class SLOSpec:
     latency_ms: float = 250.0
     route: str | None = None
     compress: str = "10m"
+    sli: str = "latency"  # or "availability": the share of requests not answered 5xx
 
 
 @dataclass(frozen=True)
@@ -102,13 +106,26 @@ class PriceSpec:
     instance_hour: float = 0.0  # USD per instance-hour
     per_million_requests: float = 0.0  # USD per million requests
     instances: int = 1
+    egress_per_gb: float = 0.0  # USD per GB carried between services (the sandbox's links)
+    db_reads_per_million: float = 0.0  # USD per million database queries
+    source: str = ""  # where the prices come from, and when they were read
 
-    def cost(self, seconds: float, requests: int) -> float:
-        """USD for ``seconds`` of the instances plus ``requests`` served."""
+    def cost(
+        self, seconds: float, requests: int, db_queries: float = 0.0, link_bytes: float = 0.0
+    ) -> float:
+        """USD for ``seconds`` of the instances, ``requests`` served, ``db_queries`` run and
+        ``link_bytes`` carried between services (1 GB = 1e9 bytes, as cloud bills count)."""
         return (
             self.instances * seconds / 3600.0 * self.instance_hour
             + requests / 1e6 * self.per_million_requests
+            + db_queries / 1e6 * self.db_reads_per_million
+            + link_bytes / 1e9 * self.egress_per_gb
         )
+
+    @property
+    def meters_traffic(self) -> bool:
+        """True when the model prices database queries or bytes between services."""
+        return bool(self.egress_per_gb or self.db_reads_per_million)
 
 
 @dataclass(frozen=True)
@@ -285,7 +302,13 @@ def _target(check: _Checker, value: Any) -> str:
 
 def _sandbox(check: _Checker, raw: Any) -> SandboxSpec:
     check.keys(raw, "sandbox.", KEYS["sandbox"])
-    values = {k: check.number(v, f"sandbox.{k}", integer=True) for k, v in raw.items()}
+    values: dict[str, Any] = {
+        k: check.number(v, f"sandbox.{k}", integer=True) for k, v in raw.items() if k != "cache_ttl"
+    }
+    if "cache_ttl" in raw:
+        values["cache_ttl"] = check.duration(raw["cache_ttl"], "sandbox.cache_ttl")
+        if values["cache_ttl"] > 86400:
+            check.fail("sandbox.cache_ttl", "must be at most 1 day (86400s); 0s turns it off")
     if values.get("replicas", 1) < 1:
         check.fail("sandbox.replicas", "must be at least 1")
     return SandboxSpec(**values)
@@ -416,6 +439,12 @@ def _slo(check: _Checker, raw: Any, box: SandboxSpec, target: str) -> SLOSpec | 
     if "compress" in raw:
         check.duration(raw["compress"], "slo.compress")
         out["compress"] = str(raw["compress"])
+    if "sli" in raw:
+        if raw["sli"] not in ("latency", "availability"):
+            check.fail("slo.sli", f"{raw['sli']!r} is unknown; use latency or availability")
+        if raw["sli"] == "availability" and "latency" in raw:
+            check.fail("slo.latency", "means nothing for sli: availability; remove it")
+        out["sli"] = raw["sli"]
     return SLOSpec(**out)
 
 
@@ -423,8 +452,11 @@ def _price(check: _Checker, raw: Any, box: SandboxSpec, target: str) -> PriceSpe
     if raw is None:
         return None
     check.keys(raw, "price.", KEYS["price"])
-    if "instance_hour" not in raw and "per_million_requests" not in raw:
-        check.fail("price", "needs instance_hour: USD and/or per_million_requests: USD")
+    usd = ("instance_hour", "per_million_requests", "egress_per_gb", "db_reads_per_million")
+    if not any(k in raw for k in usd):
+        check.fail("price", f"needs {', '.join(usd[:-1])} and/or {usd[-1]} (USD)")
+    if target != "sandbox" and ("egress_per_gb" in raw or "db_reads_per_million" in raw):
+        check.fail("price", "egress_per_gb and db_reads_per_million are measured on the sandbox")
     if target != "sandbox" and "instance_hour" in raw and "instances" not in raw:
         check.fail("price.instances", "is needed with instance_hour for a URL target")
     services, _ = known_targets(box)
@@ -436,6 +468,11 @@ def _price(check: _Checker, raw: Any, box: SandboxSpec, target: str) -> PriceSpe
         instances=check.number(
             raw.get("instances", len(services)), "price.instances", integer=True, low=1
         ),
+        egress_per_gb=float(check.number(raw.get("egress_per_gb", 0.0), "price.egress_per_gb")),
+        db_reads_per_million=float(
+            check.number(raw.get("db_reads_per_million", 0.0), "price.db_reads_per_million")
+        ),
+        source=str(raw.get("source") or ""),
     )
 
 
@@ -475,17 +512,36 @@ def _steps(
                 key, f"{action} needs target: sandbox (a URL target has no services to act on)"
             )
         pool, kind = (services, "service") if action in SERVICE_ACTIONS else (links, "link")
+        if action in KNOB_ACTIONS:
+            apis = [s for s in services if s.startswith("api-")]
+            pool, kind = (apis, "api replica") if action == "deploy" else (["api", *apis], "api")
+            needed = ACTIONS[action][0]
+            if needed not in item:
+                check.fail(f"{key}.{needed}", f"is missing; {action} needs {needed}: ...")
         if name not in pool:
             check.fail(
                 f"{key}.target",
-                f"{name!r} is not a {kind} of this sandbox; use one of {', '.join(pool)}",
+                f"{name!r} is not {'an' if kind[0] in 'aeiou' else 'a'} {kind} of this sandbox; "
+                f"use one of {', '.join(pool)}",
             )
         params = tuple(sorted((k, v) for k, v in item.items() if k in ACTIONS[action]))
         for k, v in params:
-            check.number(v, f"{key}.{k}")
+            if k not in STRING_PARAMS:
+                check.number(v, f"{key}.{k}")
+        if action == "deploy":
+            from pulsekit.sandbox._knobs import VERSIONS
+
+            if item["version"] not in VERSIONS:
+                check.fail(
+                    f"{key}.version", f"{item['version']!r}: use one of {', '.join(VERSIONS)}"
+                )
+            if length_s is not None:
+                check.fail(f"{key}.duration", "means nothing for deploy; add a later deploy step")
+        if action == "cache_ttl" and item["seconds"] > 86400:
+            check.fail(f"{key}.seconds", "must be at most 86400 (1 day)")
         label = str(item.get("name") or f"{action} {name}")
         out.append(Step(label, at, str(action), str(name), params, length_s))
-    assert all(a in SERVICE_ACTIONS or a in LINK_ACTIONS for a in ACTIONS)
+    assert all(a in SERVICE_ACTIONS or a in LINK_ACTIONS or a in KNOB_ACTIONS for a in ACTIONS)
     return tuple(sorted(out, key=lambda s: s.at_s))
 
 
