@@ -26,11 +26,9 @@ _MILESTONE_STYLE = {
 
 def plot_timeline(incident: Incident) -> Axes:
     """Timeline chart: minutes since the first entry; shaded impact; a line per milestone."""
-    import matplotlib
+    from pulsekit._plotting import pyplot
 
-    if "inline" not in matplotlib.get_backend().lower():
-        matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     entries = incident.timeline
     origin = entries[0].time if entries else incident.reported_at
