@@ -428,3 +428,18 @@ def test_json_safe_handles_what_results_hold() -> None:
         "tup": [1, 2.5],
         "1": "int key",
     }
+
+
+def test_an_incident_timeline_honours_ax_and_hatches_faults(other_backend: str) -> None:
+    """Incident.plot(ax=ax, faults=...) draws on that ax, with the fault window hatched and named."""
+    import matplotlib.pyplot as plt
+
+    from tests.incidents.conftest import T0
+
+    inc = _incident()
+    ax = plt.figure().add_subplot()
+    start = T0.timestamp() - 120
+    assert inc.plot(ax=ax, faults=[FaultWindow(start, start + 60, "kill db-replica-1")]) is ax
+    assert any(p.get_hatch() == "//" for p in ax.patches)
+    assert "kill db-replica-1" in [t.get_text() for t in ax.texts]
+    assert matplotlib.get_backend() == other_backend
