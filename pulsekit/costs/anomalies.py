@@ -174,7 +174,7 @@ class AnomalyReport(ResultMixin):
         ax = new_axes(ax)
         if not self.anomalies:
             ax.set_title("No anomalies")
-            shade_days(ax, faults, "anomalies")
+            shade_days(ax, faults)
             return ax
         a = self.anomalies[index]
         d = self.daily[self.daily["value"] == a.value]
@@ -185,7 +185,7 @@ class AnomalyReport(ResultMixin):
         ax.set_title(f"{a.dimension}={a.value}")
         ax.set_ylabel("EffectiveCost per day")
         ax.legend(loc="upper left")
-        shade_days(ax, faults, "anomalies")
+        shade_days(ax, faults)
         return ax
 
 

@@ -33,7 +33,7 @@ class ForecastTable(CostTable):
         ax.set_title(self.title)
         ax.set_ylabel("EffectiveCost per month")
         ax.legend(loc="upper left")
-        shade_days(ax, faults, self.title)
+        shade_days(ax, faults)
         return ax
 
 

@@ -43,7 +43,7 @@ def new_axes(ax: Axes | None = None) -> Axes:
     return axes_or_new(ax, FIGSIZE)
 
 
-def shade_days(ax: Axes, faults: Any, chart: str) -> None:
+def shade_days(ax: Axes, faults: Any) -> None:
     """Shade fault windows on a chart whose x axis is dates (timezone-naive UTC, as FOCUS is)."""
     from pulsekit._windows import as_windows
 
@@ -150,7 +150,7 @@ class CostTable(ResultMixin):
         ax.set_title(self.title)
         if self.y:
             ax.set_ylabel(self.y if self.chart != "bar" else "")
-        shade_days(ax, faults, self.title)
+        shade_days(ax, faults)
         return ax
 
 
