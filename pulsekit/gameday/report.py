@@ -26,11 +26,9 @@ def write_report(result: GameDayResult) -> GameDayResult:
 
 
 def _charts(result: GameDayResult, out: Path) -> dict[str, Path]:
-    import matplotlib
+    from pulsekit._plotting import pyplot
 
-    matplotlib.use("Agg") if "ipykernel" not in __import__("sys").modules else None
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     charts: dict[str, Path] = {}
     if result.load is not None and len(result.load.timeline):
         ax = result.plot()
@@ -39,7 +37,7 @@ def _charts(result: GameDayResult, out: Path) -> dict[str, Path]:
         plt.close(figure)
         charts["load"] = out / "load.png"
     if result.slo_report is not None and len(result.slo_report.df):
-        top, _ = result.slo_report.plot(faults=result.fault_windows())
+        top = result.slo_report.plot(faults=result.fault_windows())
         figure = top.figure
         figure.savefig(out / "burn.png", dpi=90)
         plt.close(figure)

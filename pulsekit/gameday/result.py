@@ -9,6 +9,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pulsekit._result import ResultMixin, json_safe
+
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.axes import Axes
@@ -153,7 +155,7 @@ class AlertResult:
 
 
 @dataclass(frozen=True)
-class GameDayResult:
+class GameDayResult(ResultMixin):
     """What a GameDay run found. ``exit_code`` follows the CLI: 0 held, 99 refuted or aborted,
     1 error, 130 interrupted."""
 
@@ -263,6 +265,9 @@ class GameDayResult:
 
     def to_dict(self) -> dict[str, Any]:
         """What ``pulsekit gameday run --json`` writes."""
+        return json_safe(self._dict())  # type: ignore[no-any-return]
+
+    def _dict(self) -> dict[str, Any]:
         return {
             "title": self.spec.title,
             "status": self.status,
@@ -310,7 +315,7 @@ class GameDayResult:
             rows.append({"window": w.name, **row, "passed": w.passed if w.thresholds else None})
         return pd.DataFrame(rows).set_index("window") if rows else pd.DataFrame()
 
-    def plot(self, *, ax: Axes | None = None, faults: Any = ()) -> Axes:
+    def plot(self, ax: Axes | None = None, *, faults: Any = ()) -> Axes:
         """The load's latency and errors per second, step windows (and ``faults``) shaded."""
         from pulsekit._windows import as_windows
         from pulsekit.errors import GameDayError

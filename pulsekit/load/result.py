@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from pulsekit._result import ResultMixin, html_view
 from pulsekit.load.thresholds import Threshold, ThresholdResult, evaluate, parse_thresholds
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ TIMELINE_COLUMNS = (
 
 
 @dataclass(frozen=True)
-class LoadResult:
+class LoadResult(ResultMixin):
     """What a load run measured. Latencies are in ms; in the open model they are measured from
     each request's intended start (coordinated omission corrected), ``service_ms`` is the raw
     time on the wire."""
@@ -157,9 +158,9 @@ class LoadResult:
 
     def plot(
         self,
+        ax: Axes | None = None,
         *,
         windows: Sequence[Any] = (),
-        ax: Axes | None = None,
         faults: Any = (),
     ) -> Axes:
         r"""Latency percentiles (top) and rps/errors (bottom) per second, windows shaded.
@@ -180,16 +181,10 @@ class LoadResult:
             else:
                 start, end, label = item
                 spans.append((float(start), float(end), str(label)))
-        import matplotlib
-
         if ax is None:
-            import sys
+            from pulsekit._plotting import subplots
 
-            if "ipykernel" not in sys.modules:
-                matplotlib.use("Agg")
-            import matplotlib.pyplot as plt
-
-            _, (top, bottom) = plt.subplots(2, 1, figsize=(10, 6), sharex=True)
+            _, (top, bottom) = subplots(2, 1, figsize=(10, 6), sharex=True)
         else:
             top = ax
             bottom = ax.twinx()
@@ -215,6 +210,13 @@ class LoadResult:
         top.legend(loc="upper left", fontsize=8)
         bottom.legend(loc="upper left", fontsize=8)
         return top
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-second timeline (index: seconds since the start); a copy."""
+        return self.timeline.copy()
+
+    def _repr_html_(self) -> str:
+        return html_view(self.summary(), self.endpoints)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (what ``pulsekit load run --json`` writes)."""
