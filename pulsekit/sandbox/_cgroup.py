@@ -83,6 +83,21 @@ def create(name: str, cpus: float) -> CpuGroup | None:
     return None
 
 
+def _owner_alive(path: Path) -> bool:
+    """Whether the process that made the group (``pulsekit-db-<pid>-...``) still runs: a live
+    sandbox's group is empty while its node is killed, and must survive for the restart."""
+    pid = path.name.removeprefix(PREFIX).split("-", 1)[0]
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def clean_stale() -> int:
     """Remove empty ``pulsekit-db-*`` groups left by sandboxes that died; returns how many."""
     removed = 0
@@ -90,6 +105,8 @@ def clean_stale() -> int:
         if parent is None:
             continue
         for path in parent.glob(f"{PREFIX}*"):
+            if _owner_alive(path):
+                continue
             try:
                 if not path.joinpath("cgroup.procs").read_text().strip():
                     path.rmdir()

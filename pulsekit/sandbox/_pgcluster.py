@@ -350,7 +350,7 @@ class Cluster:
     def start(self, name: str, port: int, *extra: str) -> subprocess.Popen[bytes]:
         """Start the node's postmaster (its PID is the node's PID) inside its CPU budget."""
         group = self.groups.get(name)
-        if group is None:
+        if group is None or not group.path.is_dir():  # made anew if something removed it
             group = _cgroup.create(f"{os.getpid()}-{id(self):x}-{name}", CPUS_PER_NODE)
             if group is not None:
                 self.groups[name] = group
