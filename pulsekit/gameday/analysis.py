@@ -101,8 +101,9 @@ class KneeOutcome:
             p95 = "-" if lv.p95_ms is None else f"{lv.p95_ms:.0f} ms"
             err = "-" if lv.error_rate is None else f"{lv.error_rate:.2%}"
             out.append(
-                f"  {lv.window}: offered {lv.offered_rps:.0f}/s, served {lv.rps:.0f}/s, "
-                f"p95 {p95}, errors {err}: {'pass' if lv.passed else 'FAIL'}"
+                f"  {lv.window}: offered {lv.offered_rps:.0f} arrivals/s, served "
+                f"{lv.rps:.0f} requests/s, p95 {p95}, errors {err}: "
+                f"{'pass' if lv.passed else 'FAIL'}; {_signal_text(lv.signals)}"
             )
         if self.knee_rps is not None:
             more = "" if self.status == "found" else " or more (no level failed)"
@@ -183,15 +184,17 @@ class PageCheck:
 
 
 def counters(spec: GameDaySpec, scraper: Any, t0: float) -> dict[str, dict[str, float]]:
-    """For each window, how much each spec counter grew over it (reset-aware, summed over the
-    matching services and series; samples are scraped each second, so edges are ±1 s)."""
+    """For each window (and ``run``: from T0 to the last scrape), how much each spec counter grew
+    over it (reset-aware, summed over the matching services and series). Samples are scraped each
+    second and a request is counted when it ends, so a window's edges are ±1 s plus latency."""
     if not spec.counters or scraper is None:
         return {}
     frame = scraper.df
     out: dict[str, dict[str, float]] = {}
-    for w in spec.windows:
-        a, b = t0 + w.start_s, t0 + w.end_s
-        out[w.name] = {c.name: round(_increase(frame, c, a, b), 1) for c in spec.counters}
+    spans = [(w.name, t0 + w.start_s, t0 + w.end_s) for w in spec.windows]
+    spans.append(("run", t0, math.inf))  # T0 to the last scrape: requests in flight at the end too
+    for name, a, b in spans:
+        out[name] = {c.name: round(_increase(frame, c, a, b), 1) for c in spec.counters}
     return out
 
 
@@ -339,14 +342,32 @@ def _rate(rows: list[tuple[float, str, float]], name: str, a: float, b: float) -
     return (pts[-1][1] - pts[0][1]) / (pts[-1][0] - pts[0][0])
 
 
+def _signal_text(signals: dict[str, tuple[str, float]]) -> str:
+    names = {
+        "pool_waiting": "pool waiting",
+        "in_flight": "in flight",
+        "cpu": "CPU",
+        "host_cpu": "machine CPU",
+    }
+    parts = []
+    for kind in SIGNALS:
+        if kind in signals:
+            where, value = signals[kind]
+            at = "" if kind == "host_cpu" else f" ({where})"
+            parts.append(f"{names[kind]} {value:.2f}{at}")
+    return ", ".join(parts) or "no signals"
+
+
 def _first_saturated(levels: list[KneeLevel]) -> dict[str, Any] | None:
+    """The first level's shop signal past its limit (pool waiting, in flight, a service's CPU);
+    the machine's CPU is shown but not judged: other work on the machine moves it."""
     from pulsekit.load._signals import LIMITS
 
     for lv in levels:
         over = [
             (value / LIMITS[kind][0], kind, where, value)
             for kind, (where, value) in lv.signals.items()
-            if math.isfinite(value) and value > LIMITS[kind][0]
+            if kind != "host_cpu" and math.isfinite(value) and value > LIMITS[kind][0]
         ]
         if over:
             _, kind, where, value = max(over)
