@@ -350,6 +350,8 @@ class Cluster:
     def start(self, name: str, port: int, *extra: str) -> subprocess.Popen[bytes]:
         """Start the node's postmaster (its PID is the node's PID) inside its CPU budget."""
         group = self.groups.get(name)
+        if group is not None and not group.procs.exists():
+            group = None  # removed while the node was down (an older sandbox's stale clean-up)
         if group is None:
             group = _cgroup.create(f"{os.getpid()}-{id(self):x}-{name}", CPUS_PER_NODE)
             if group is not None:
