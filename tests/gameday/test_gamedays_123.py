@@ -45,7 +45,6 @@ def test_gameday_02_payments_slowdown_from_the_cli(tmp_path: Path) -> None:
     }
     slow = data["windows"]["slow"]
     assert slow["thresholds"][1]["observed"] >= 1400  # checkout waits the 1.5 s of payments
-    assert data["windows"]["timeouts"]["error_rate"] > 0.02
     counts = data["counters"]
     run, outage = counts["run"], counts["timeouts"]
     assert run["gateway_retries"] == 0
@@ -60,7 +59,7 @@ def test_gameday_02_payments_slowdown_from_the_cli(tmp_path: Path) -> None:
     report = (out / "report.md").read_text()
     assert "## Counters per window" in report and "| run |" in report
     draft = (out / "postmortem.md").read_text()
-    assert "timeouts [12s, 16s): http_req_failed: rate<0.01" in draft
+    assert "timeouts [12s, 17s): http_req_failed: rate<0.01" in draft
     assert "slow [7s, 11s): http_req_failed: rate<0.01, http_req_duration: p(99)<1000" in draft
 
 
