@@ -1,7 +1,7 @@
 """GameDays 02 and 03 run headless in their rehearsal version (the spec's `rehearsal:` values) on the
 real sandbox: the JSON result's per-window verdicts, the counters that answer the retry question,
 the knee with its headroom, and the postmortem draft with the hypothesis filled in. GameDay 01 is run
-by test_runs.py-style runs in tests/test_demo.py and by its runbook under nbval, not twice here."""
+by tests/test_demo.py (`make demo`, shortened) and by its runbook under nbval, not a third time here."""
 
 from __future__ import annotations
 
