@@ -151,7 +151,10 @@ class Cluster:
 
         def run() -> None:
             if group is not None:
-                group.procs.write_text(str(os.getpid()))
+                # another sandbox's start may have removed the (empty) group a moment ago: the
+                # node then runs without its CPU cap rather than not at all
+                with contextlib.suppress(OSError):
+                    group.procs.write_text(str(os.getpid()))
             if user.uid is not None and user.gid is not None:
                 os.setgroups([])
                 os.setgid(user.gid)
