@@ -40,6 +40,7 @@ def measure(
     out_dir: Path,
     guard_trips: Any = (),
     load_started_at: float | None = None,
+    cpu: Any = None,
 ) -> GameDayResult:
     """The run's result; ``load`` is None when the run failed before the load finished."""
     t0 = float(load.started_at) if load is not None else (journal.t0 or 0.0)
@@ -100,7 +101,7 @@ def measure(
         incident = time_incident(slo_from, scraper, t0, journal)
     judged = [t for w in windows for t in w.thresholds]
     held = status == "completed" and all(t.passed for t in judged)
-    return GameDayResult(
+    result = GameDayResult(
         spec=spec,
         status=status,
         hypothesis_held=held,
@@ -120,6 +121,35 @@ def measure(
         problems=tuple(problems),
         incident=incident,
     )
+    return _findings(result, scraper, cpu, journal) if load is not None else result
+
+
+def _findings(result: GameDayResult, scraper: Any, cpu: Any, journal: Journal) -> GameDayResult:
+    """Counters per window, the SLO page check and the knee, journalled and judged."""
+    from pulsekit.gameday import analysis
+
+    spec, t0 = result.spec, result.started_at
+    counts = analysis.counters(spec, scraper, t0)
+    for name, values in counts.items():
+        joined = ", ".join(f"{k} {v:g}" for k, v in values.items())
+        journal.write(
+            Event.MEASUREMENT, f"counters over {name}: {joined}", window=name, counters=values
+        )
+    page = analysis.page_check(spec, result.caused_alerts("page"))
+    knee = analysis.knee(spec, dict(result.windows), scraper, cpu, t0)
+    held = result.hypothesis_held
+    if page is not None:
+        journal.write(Event.MEASUREMENT, page.line(), window="slo_page", **page.to_dict())
+        held = held and page.passed
+    if knee is not None:
+        journal.write(
+            Event.MEASUREMENT,
+            "; ".join(knee.lines()[:1] + knee.lines()[-2:]),
+            window="knee",
+            **knee.to_dict(),
+        )
+        held = held and knee.passed is not False
+    return replace(result, counters=counts, page=page, knee=knee, hypothesis_held=held)
 
 
 def _window(spec: GameDaySpec, load: Any, window: Any, frame: Any, t0: float) -> WindowResult:

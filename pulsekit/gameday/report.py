@@ -123,6 +123,7 @@ def markdown(result: GameDayResult, charts: dict[str, Path]) -> str:
                 "the gateway's scrapes while the faulty build served (until the rollback began)"
             )
     lines += _costs(result)
+    lines += _findings(result)
     if "load" in charts:
         lines += ["", "## Latency and errors", "", f"![latency and errors]({charts['load'].name})"]
     if "burn" in charts:
@@ -187,6 +188,26 @@ def _traffic_costs(result: GameDayResult) -> list[str]:
         )
     lines.append("")
     lines += [f"- {w.name}: {traffic_line(w)}" for w in result.windows.values()]
+    return lines
+
+
+def _findings(result: GameDayResult) -> list[str]:
+    """The SLO page check, counters per window and the knee, when the spec asks for them."""
+    lines: list[str] = []
+    if result.page is not None:
+        lines.append(f"- {result.page.line()}")
+    if result.counters:
+        names = [c.name for c in result.spec.counters]
+        lines += ["", "## Counters per window", ""]
+        lines += [f"- `{c.name}`: {c.describe()}" for c in result.spec.counters]
+        lines += ["", "| window | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+        for window, counts in result.counters.items():
+            cells = " | ".join(f"{counts.get(n, 0):g}" for n in names)
+            lines.append(f"| {window} | {cells} |")
+        lines.append("")
+        lines.append("(increase of each scraped counter over the window, scraped every second)")
+    if result.knee is not None:
+        lines += ["", "## Knee and headroom", "", "```", *result.knee.lines(), "```"]
     return lines
 
 

@@ -180,6 +180,9 @@ class GameDayResult(ResultMixin):
     charts: tuple[Path, ...] = ()
     problems: tuple[str, ...] = field(default=())
     incident: Mapping[str, Any] | None = None  # a bad deploy's TTD and TTM (seconds)
+    counters: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # window -> name -> n
+    knee: Any = None  # analysis.KneeOutcome with a knee: section in the spec
+    page: Any = None  # analysis.PageCheck with slo.page_within
 
     @property
     def exit_code(self) -> int:
@@ -260,6 +263,13 @@ class GameDayResult(ResultMixin):
         for w in self.windows.values():
             if w.traffic is not None:
                 lines.append(f"  traffic {w.name}: {traffic_line(w)}")
+        if self.page is not None:
+            lines.append(f"  {self.page.line()}")
+        for name, counts in self.counters.items():
+            joined = ", ".join(f"{k} {v:g}" for k, v in counts.items())
+            lines.append(f"  counters over {name}: {joined}")
+        if self.knee is not None:
+            lines += [f"  {line}" for line in self.knee.lines()]
         lines += [f"  note: {p}" for p in self.problems]
         return "\n".join(lines)
 
@@ -280,6 +290,9 @@ class GameDayResult(ResultMixin):
             "steps": [vars(s) for s in self.steps],
             "alerts": [vars(a) for a in self.alerts],
             "stop_trips": [dict(t) for t in self.stop_trips],
+            "slo_page": None if self.page is None else self.page.to_dict(),
+            "counters": {w: dict(c) for w, c in self.counters.items()},
+            "knee": None if self.knee is None else self.knee.to_dict(),
             "journal": str(self.journal),
             "report": None if self.report is None else str(self.report),
             "postmortem": None if self.postmortem is None else str(self.postmortem),

@@ -24,6 +24,14 @@ from pulsekit.gameday._schema import (
     WINDOW_METRICS,
     known_targets,
 )
+from pulsekit.gameday._spec_analysis import (
+    CounterSpec,
+    KneeSpec,
+    check_rehearsal,
+    parse_counters,
+    parse_knee,
+    parse_stages,
+)
 from pulsekit.load.thresholds import Threshold, parse_threshold
 
 SPEC_FILE = "gameday.yaml"
@@ -53,6 +61,7 @@ class LoadSpec:
     locustfile: Path | None = None
     workers: int = 0
     seed: int | None = 7
+    stages: tuple[tuple[float, float], ...] | None = None  # (seconds, arrivals/s), open model
 
 
 @dataclass(frozen=True)
@@ -97,6 +106,7 @@ class SLOSpec:
     route: str | None = None
     compress: str = "10m"
     sli: str = "latency"  # or "availability": the share of requests not answered 5xx
+    page_within_s: float | None = None  # judged: a page alert within this long of the 1st step
 
 
 @dataclass(frozen=True)
@@ -143,6 +153,10 @@ class GameDaySpec:
     stop_when: tuple[StopCondition, ...] = ()
     slo: SLOSpec | None = None
     price: PriceSpec | None = None
+    counters: tuple[CounterSpec, ...] = ()
+    knee: KneeSpec | None = None
+    rehearsal: Mapping[str, Any] = field(default_factory=dict)
+    rehearsed: bool = False  # the spec's rehearsal values were applied
     description: str = ""
     path: Path | None = None
 
@@ -161,17 +175,42 @@ class GameDaySpec:
             if exprs:
                 joined = ", ".join(t.text for t in exprs)
                 lines.append(f"{w.name} [{w.start_s:g}s, {w.end_s:g}s): {joined}")
+        if self.slo is not None and self.slo.page_within_s is not None:
+            lines.append(
+                f"slo: the latency SLO ({self.slo.objective:.2%} of {self.slo.service} requests "
+                f"under {self.slo.latency_ms:g} ms) pages within {self.slo.page_within_s:g}s "
+                "of the first step"
+            )
+        if self.knee is not None:
+            k = self.knee
+            judged = (
+                f"the knee is at least {k.min_headroom:g}x the {k.baseline} window's rate"
+                if k.min_headroom is not None
+                else "the knee is measured (no bound)"
+            )
+            lines.append(
+                f"knee: {judged}; a rate passes while p95 stays within {k.p95_factor:g}x the "
+                f"{k.baseline} window's p95 and errors under {k.max_error_rate:.0%}"
+            )
         return lines
 
 
-def load_spec(source: Any, **params: Any) -> GameDaySpec:
+def load_spec(source: Any, *, rehearsal: bool = False, **params: Any) -> GameDaySpec:
     """A validated spec from a file, a folder holding ``gameday.yaml``, a YAML string, a dict or
-    a GameDaySpec. ``params`` override keys first: ``load__users=40`` or ``{"load.users": 40}``."""
-    if isinstance(source, GameDaySpec) and not params:
+    a GameDaySpec. ``params`` override keys first: ``load__users=40`` or ``{"load.users": 40}``;
+    ``rehearsal=True`` applies the spec's own ``rehearsal:`` values before them."""
+    if isinstance(source, GameDaySpec) and not params and not rehearsal:
         return source
     raw, where, base = _read(source)
+    if rehearsal:
+        if not raw.get("rehearsal"):
+            raise SpecError(
+                f"{where}: rehearsal was asked for, but the spec has no rehearsal: section; "
+                "add one (rehearsal: {load.users: 50, duration: 20s}) or pass params"
+            )
+        raw = _params.apply(raw, dict(raw["rehearsal"]), f"{where} (rehearsal)")
     raw = _params.apply(raw, params, where)
-    return parse(raw, where=where, base=base)
+    return parse(raw, where=where, base=base, rehearsed=rehearsal)
 
 
 def _read(source: Any) -> tuple[dict[str, Any], str, Path | None]:
@@ -207,8 +246,15 @@ def _read(source: Any) -> tuple[dict[str, Any], str, Path | None]:
     return raw, where, base
 
 
-def parse(raw: Mapping[str, Any], *, where: str = "spec", base: Path | None = None) -> GameDaySpec:
-    """Check every key of ``raw`` and build the spec; the first problem raises :class:`SpecError`."""
+def parse(
+    raw: Mapping[str, Any],
+    *,
+    where: str = "spec",
+    base: Path | None = None,
+    rehearsed: bool = False,
+) -> GameDaySpec:
+    """Check every key of ``raw`` and build the spec; the first problem raises :class:`SpecError`.
+    A ``rehearsal:`` section is checked too: the spec with it applied must be valid."""
     check = _Checker(where)
     check.keys(raw, "", KEYS[""])
     title = raw.get("title")
@@ -221,13 +267,19 @@ def parse(raw: Mapping[str, Any], *, where: str = "spec", base: Path | None = No
     box = _sandbox(check, raw.get("sandbox") or {}) if target == "sandbox" else SandboxSpec()
     if target != "sandbox" and raw.get("sandbox"):
         check.fail("sandbox", "is only used with target: sandbox; remove it or the URL target")
-    load = _load(check, raw.get("load"), base)
+    load = _load(check, raw.get("load"), base, duration)
     windows = _windows(check, raw.get("windows") or {}, duration)
     hypothesis = _hypothesis(check, raw.get("hypothesis") or {}, windows)
     slo = _slo(check, raw.get("slo"), box, target)
     price = _price(check, raw.get("price"), box, target)
     steps = _steps(check, raw.get("steps") or [], duration, box, target)
     stops = _stops(check, raw.get("stop_when") or [], slo)
+    counters = parse_counters(check, raw.get("counters"), box, target)
+    knee = parse_knee(check, raw.get("knee"), windows, load)
+    rehearsal = check_rehearsal(check, raw.get("rehearsal"))
+    if rehearsal and not rehearsed:
+        short = _params.apply(dict(raw), rehearsal, f"{where} (rehearsal)")
+        parse(short, where=f"{where} (with its rehearsal values)", base=base, rehearsed=True)
     return GameDaySpec(
         title=str(title).strip(),
         description=str(raw.get("description") or ""),
@@ -241,6 +293,10 @@ def parse(raw: Mapping[str, Any], *, where: str = "spec", base: Path | None = No
         stop_when=stops,
         slo=slo,
         price=price,
+        counters=counters,
+        knee=knee,
+        rehearsal=rehearsal,
+        rehearsed=rehearsed,
         path=base,
     )
 
@@ -314,13 +370,25 @@ def _sandbox(check: _Checker, raw: Any) -> SandboxSpec:
     return SandboxSpec(**values)
 
 
-def _load(check: _Checker, raw: Any, base: Path | None) -> LoadSpec:
+def _load(check: _Checker, raw: Any, base: Path | None, duration: float) -> LoadSpec:
     if raw is None:
         check.fail("load", "is missing; add load: {users: 100, spawn_rate: 50} or {rate: 100}")
     check.keys(raw, "load.", KEYS["load"])
-    if ("users" in raw) == ("rate" in raw):
-        check.fail("load", "needs users: N (closed model) or rate: RPS (open model), one of them")
     out: dict[str, Any] = {}
+    if "stages" in raw:
+        if "users" in raw or "rate" in raw:
+            check.fail(
+                "load.stages",
+                "are arrival rates a second (open model) and replace users/rate; remove those",
+            )
+        out["stages"] = parse_stages(check, raw["stages"], duration)
+        out["rate"] = max(t for _, t in out["stages"])
+    elif ("users" in raw) == ("rate" in raw):
+        check.fail(
+            "load",
+            "needs users: N (closed model), rate: RPS or stages: [[duration, rate], ...] "
+            "(open model), one of them",
+        )
     if "users" in raw:
         out["users"] = check.number(raw["users"], "load.users", integer=True, low=1)
     if "rate" in raw:
@@ -445,6 +513,10 @@ def _slo(check: _Checker, raw: Any, box: SandboxSpec, target: str) -> SLOSpec | 
         if raw["sli"] == "availability" and "latency" in raw:
             check.fail("slo.latency", "means nothing for sli: availability; remove it")
         out["sli"] = raw["sli"]
+    if "page_within" in raw:
+        out["page_within_s"] = check.duration(raw["page_within"], "slo.page_within")
+        if out["page_within_s"] <= 0:
+            check.fail("slo.page_within", "must be above 0s, e.g. 30s")
     return SLOSpec(**out)
 
 
