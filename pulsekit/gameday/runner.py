@@ -28,6 +28,8 @@ def run(
     params: dict[str, Any] | None = None,
     screen: bool = False,
     screen_port: int = 0,
+    target: Any = None,
+    allow: tuple[str, ...] | list[str] = (),
     **overrides: Any,
 ) -> GameDayResult:
     """Run a GameDay spec (a file, a folder holding ``gameday.yaml``, a dict or a GameDaySpec).
@@ -37,11 +39,15 @@ def run(
     rolled back on every exit path (end, stop condition, exception, Ctrl-C, SIGTERM).
     ``screen=True`` serves the live page (with its HALT button) on ``http://127.0.0.1:screen_port``
     (0: any free port) for the whole run and prints its URL; :func:`halt` halts from Python.
+    ``target`` replaces the spec's target (``"sandbox"``, a target file, or a mapping with ``url``,
+    ``toxiproxy``, ``prometheus``, ``services``); ``allow`` lists non-loopback hosts it may reach
+    (also the spec's ``allow:`` and ``PULSEKIT_ALLOW_HOSTS``). A staging target is checked before
+    anything starts (:func:`pulsekit.gameday.target.preflight`).
 
     >>> result = gameday.run("gamedays/01_db_replica_loss", load__users=50)   # doctest: +SKIP
     >>> result.hypothesis_held, result.windows["fault"].p95_ms                  # doctest: +SKIP
     """
-    runner = prepare(spec_or_path, out, progress, params, overrides)
+    runner = prepare(spec_or_path, out, progress, params, overrides, target=target, allow=allow)
     from pulsekit.gameday.control import serving
 
     with serving(runner, screen, screen_port):
@@ -54,9 +60,22 @@ def prepare(
     progress: Any,
     params: dict[str, Any] | None,
     overrides: dict[str, Any],
+    *,
+    target: Any = None,
+    allow: tuple[str, ...] | list[str] = (),
 ) -> _Run:
-    """Check the spec and the output folder; nothing starts yet."""
+    """Check the spec, the target and the output folder; nothing starts yet."""
+    if target is not None:
+        is_file = isinstance(target, str | Path) and str(target) != "sandbox"
+        overrides = {**overrides, "target": str(Path(target).resolve()) if is_file else target}
     spec = load_spec(spec_or_path, **{**(params or {}), **overrides})
+    hosts = (*spec.allow, *allow)
+    if spec.staging is not None:
+        from pulsekit.gameday._schema import LINK_ACTIONS
+        from pulsekit.gameday.target import preflight
+
+        links = {s.target for s in spec.steps if s.action in LINK_ACTIONS}
+        preflight(spec.staging, links, allow=hosts)
     out_dir = Path(out) if out is not None else _default_out(spec)
     journal_path = out_dir / JOURNAL_FILE
     if journal_path.exists() and journal_path.stat().st_size:
@@ -64,7 +83,9 @@ def prepare(
             f"{journal_path} already holds a run; pass another out= (CLI: --out) or delete it"
         )
     out_dir.mkdir(parents=True, exist_ok=True)
-    return _Run(spec, out_dir, Journal(journal_path), progress)
+    runner = _Run(spec, out_dir, Journal(journal_path), progress)
+    runner.allow = hosts
+    return runner
 
 
 def _default_out(spec: GameDaySpec) -> Path:
@@ -87,6 +108,8 @@ class _Run:
         self.screen_state: Any = None
         self.on_tick: Any = None  # the notebook's live view, redrawn with the screen
         self._pending_halt: tuple[str, str] | None = None
+        self.allow: tuple[str, ...] = ()
+        self.deadman: Any = None
 
     def halt(self, reason: str, *, via: str) -> bool:
         """HALT now, or as soon as the load can be stopped (the sandbox may still be starting)."""
@@ -159,6 +182,8 @@ class _Run:
             self.shop = stack.enter_context(shop)
             self.scraper = stack.enter_context(scrape(shop.metrics_targets, every="1s"))
             faults = Faults(shop, sandbox=shop, log=log)
+        elif spec.staging is not None:
+            faults = self._staging(stack, log)
         preload.join()
         self.ledger = Ledger(faults, self.journal, spec.duration_s)
         self.judge = LiveJudge(spec, self.journal, self.scraper, self.ledger, self.progress)
@@ -166,7 +191,8 @@ class _Run:
         if self.screen_state is not None:
             from pulsekit.gameday._screen_feed import ScreenFeed
 
-            self.judge.feed = ScreenFeed(self.screen_state, spec, self.scraper, self.on_tick)
+            scraper = None if isinstance(self.scraper, str) else self.scraper  # staging: Prometheus
+            self.judge.feed = ScreenFeed(self.screen_state, spec, scraper, self.on_tick)
             self.judge.feed.judge = self.judge
             stack.callback(self.judge.feed.close)
             judge = self.judge
@@ -178,6 +204,7 @@ class _Run:
             f"GameDay: {spec.title}",
             title=spec.title,
             target="sandbox" if spec.uses_sandbox else spec.target,
+            **_staging_info(spec, self.deadman),
             services=sorted({s.target for s in spec.steps}),
             duration_s=spec.duration_s,
             load={k: v for k, v in vars(spec.load).items() if v is not None and k != "locustfile"},
@@ -189,6 +216,32 @@ class _Run:
             windows={w.name: [w.start_s, w.end_s] for w in spec.windows},
             stop_when=[c.text for c in spec.stop_when],
         )
+
+    def _staging(self, stack: contextlib.ExitStack, log: Any) -> Any:
+        """A staging target: its Prometheus as the metrics source, its Toxiproxy guarded by a
+        dead-man process, its services acted on by commands."""
+        from pulsekit.gameday._schema import LINK_ACTIONS
+        from pulsekit.gameday.deadman import DeadMan
+        from pulsekit.gameday.staging import StagingFaults
+        from pulsekit.gameday.steps import MAX_TTL_S
+
+        staging = self.spec.staging
+        assert staging is not None
+        self.scraper = staging.prometheus  # SLO and burn-rate stops through its PromQL
+        if staging.toxiproxy is not None and any(
+            s.action in LINK_ACTIONS for s in self.spec.steps
+        ):
+            self.deadman = DeadMan(
+                staging.toxiproxy,
+                self.out_dir,
+                max_life=MAX_TTL_S + 60.0,
+                on_halt=lambda: self.halt(
+                    "halted by `pulsekit faults halt` (the dead-man removed the run's toxics)",
+                    via="cli",
+                ),
+            )
+            stack.callback(self.deadman.close)
+        return StagingFaults(staging, self.journal, log=log, allow=self.allow, deadman=self.deadman)
 
     def _load(self) -> Any:
         from pulsekit.load import run as load_run
@@ -235,7 +288,7 @@ class _Run:
     ) -> GameDayResult:
         from pulsekit.gameday.measure import measure
 
-        if self.scraper is not None:
+        if self.scraper is not None and not isinstance(self.scraper, str):
             self.scraper.stop()
         result = measure(
             self.spec,
@@ -268,6 +321,18 @@ class _Run:
             signal=self.signal_name,
         )
         return result
+
+
+def _staging_info(spec: GameDaySpec, deadman: Any) -> dict[str, Any]:
+    staging = spec.staging
+    if staging is None:
+        return {}
+    return {
+        "toxiproxy": staging.toxiproxy,
+        "prometheus": staging.prometheus,
+        "target_file": None if staging.path is None else str(staging.path),
+        "deadman_pid": None if deadman is None else deadman.pid,
+    }
 
 
 def _preload() -> None:

@@ -138,8 +138,8 @@ def test_a_file_that_is_not_yaml_is_refused_with_its_line(tmp_path: Path) -> Non
 
 
 def test_a_url_target_has_no_services_to_kill() -> None:
-    """Steps acting on services need the sandbox; a URL target says so."""
-    with pytest.raises(SpecError, match=r"steps\[0\] kill needs target: sandbox"):
+    """Steps acting on services need a service of the target; a bare URL target has none."""
+    with pytest.raises(SpecError, match=r"steps\[0\].target 'db-replica-1' is not a service"):
         load_spec(base(target={"url": "http://127.0.0.1:9"}))
 
 
