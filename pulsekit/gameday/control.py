@@ -88,12 +88,12 @@ def start(
 
     runner = prepare(spec_or_path, out, progress, params, overrides, target=target, allow=allow)
 
-    def target() -> GameDayResult:
+    def main() -> GameDayResult:
         with serving(runner, screen, screen_port):
             result: GameDayResult = runner.execute(report=report)
             return result
 
-    return RunHandle(runner, target)
+    return RunHandle(runner, main)
 
 
 @contextlib.contextmanager

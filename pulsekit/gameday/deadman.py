@@ -49,7 +49,10 @@ def registered(toxiproxy: str) -> list[int]:
             info = json.loads(entry.read_text())
             pid = int(info["pid"])
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-            if info["toxiproxy"] == toxiproxy.rstrip("/") and b"pulsekit.gameday.deadman" in cmdline:
+            if (
+                info["toxiproxy"] == toxiproxy.rstrip("/")
+                and b"pulsekit.gameday.deadman" in cmdline
+            ):
                 out.append(pid)
     return out
 
@@ -195,7 +198,12 @@ def main(argv: list[str]) -> int:
     messages: queue.Queue[dict[str, Any] | None] = queue.Queue()
     halted = threading.Event()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C meant for the runner
-    signal.signal(signal.SIGUSR1, lambda *_: (halted.set(), messages.put({"op": "wake"})))
+
+    def on_halt(*_: Any) -> None:
+        halted.set()
+        messages.put({"op": "wake"})
+
+    signal.signal(signal.SIGUSR1, on_halt)
 
     def read() -> None:
         for line in sys.stdin:

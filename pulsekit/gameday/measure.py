@@ -162,8 +162,8 @@ def _golden(spec: GameDaySpec, scraper: Any, t0: float, problems: list[str]) -> 
         from pulsekit.observe.golden import GoldenMetrics
 
         try:
-            end = t0 + max((w.end_s for w in spec.windows), default=spec.duration_s)
-            frame = to_samples(scraper, GoldenMetrics().sample_names(), start=t0, end=end)
+            last = t0 + max((w.end_s for w in spec.windows), default=spec.duration_s)
+            frame = to_samples(scraper, GoldenMetrics().sample_names(), start=t0, end=last)
         except Exception as exc:
             problems.append(f"golden signals from {scraper}: {exc}")
             return {}

@@ -228,9 +228,7 @@ class _Run:
         staging = self.spec.staging
         assert staging is not None
         self.scraper = staging.prometheus  # SLO and burn-rate stops through its PromQL
-        if staging.toxiproxy is not None and any(
-            s.action in LINK_ACTIONS for s in self.spec.steps
-        ):
+        if staging.toxiproxy is not None and any(s.action in LINK_ACTIONS for s in self.spec.steps):
             self.deadman = DeadMan(
                 staging.toxiproxy,
                 self.out_dir,

@@ -386,9 +386,7 @@ def _hypothesis(
     return out
 
 
-def _slo(
-    check: _Checker, raw: Any, box: SandboxSpec, target: str, staging: Any
-) -> SLOSpec | None:
+def _slo(check: _Checker, raw: Any, box: SandboxSpec, target: str, staging: Any) -> SLOSpec | None:
     if raw is None:
         return None
     check.keys(raw, "slo.", KEYS["slo"])

@@ -126,7 +126,10 @@ def parse_target(raw: Mapping[str, Any], *, where: str, path: Path | None = None
     for name, actions in services.items():
         key = f"services.{name}"
         if not isinstance(actions, Mapping) or not actions:
-            fail(key, f'must map actions ({", ".join(SERVICE_KEYS)}) to commands, e.g. {{kill: "cmd"}}')
+            fail(
+                key,
+                f'must map actions ({", ".join(SERVICE_KEYS)}) to commands, e.g. {{kill: "cmd"}}',
+            )
         parsed[str(name)] = {}
         for action, spec in actions.items():
             if action not in SERVICE_KEYS:
@@ -169,7 +172,9 @@ def check_step(target: StagingTarget, action: str, name: str, key: str) -> None:
         service = target.services.get(name)
         if service is None:
             known = ", ".join(target.services) or "(none: add services: to the target)"
-            raise SpecError(f"{key}.target {name!r} is not a service of the target; use one of {known}")
+            raise SpecError(
+                f"{key}.target {name!r} is not a service of the target; use one of {known}"
+            )
         for needed in NEEDS[action]:
             if needed not in service:
                 why = "to undo the freeze" if needed != action else f"for the {action} step"
@@ -213,9 +218,7 @@ def preflight(target: StagingTarget, links: set[str], allow: tuple[str, ...] = (
                 "the step's target; nothing was started"
             )
     if target.prometheus is not None:
-        _answers(
-            target.prometheus, "/-/ready", "target prometheus", "is Prometheus running there?"
-        )
+        _answers(target.prometheus, "/-/ready", "target prometheus", "is Prometheus running there?")
     for name, actions in target.services.items():
         for action, spec in actions.items():
             if spec.module is not None and not _importable(spec.module):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -84,7 +83,9 @@ def staging() -> Iterator[dict[str, Any]]:
                 "toxiproxy": toxiproxy,
                 "prometheus": prom.url,
                 "command_timeout": "10s",
-                "services": {"api-2": {"freeze": f"kill -STOP {api2}", "thaw": f"kill -CONT {api2}"}},
+                "services": {
+                    "api-2": {"freeze": f"kill -STOP {api2}", "thaw": f"kill -CONT {api2}"}
+                },
             },
             "api2": api2,
         }
@@ -139,7 +140,9 @@ def test_a_gameday_runs_against_a_staging_target_file(
     assert commands[0]["command"] == f"kill -STOP {staging['api2']}"
     assert process_state(staging["api2"]) != "T"
     assert toxics(staging["toxiproxy"]) == []
-    deadman = [json.loads(line) for line in (result.out_dir / "deadman.jsonl").read_text().splitlines()]
+    deadman = [
+        json.loads(line) for line in (result.out_dir / "deadman.jsonl").read_text().splitlines()
+    ]
     assert deadman[-1]["event"] == "deadman.ended" and deadman[-1]["reason"] == "close"
     # the runner removed its toxic itself at the step's end: the dead-man had nothing left
     assert not [d for d in deadman if d["event"] == "toxic.removed"]
@@ -169,8 +172,9 @@ def test_a_sigkilled_runner_still_ends_with_the_toxics_removed(
     try:
         journal = out / "journal.jsonl"
         wait_for(
-            lambda: journal.exists()
-            and any(e["type"] == "step.applied" for e in read_events(journal)),
+            lambda: (
+                journal.exists() and any(e["type"] == "step.applied" for e in read_events(journal))
+            ),
             90,
             "the latency step applied",
         )
@@ -184,7 +188,11 @@ def test_a_sigkilled_runner_still_ends_with_the_toxics_removed(
         assert [(d["proxy"], d["toxic"], d["by"]) for d in removed] == [
             ("gateway", "latency_downstream", "runner-lost")
         ]
-        wait_for(lambda: not Path(f"/proc/{deadman_pid}").exists() or process_state(deadman_pid) == "Z", 20, "dead-man exits")
+        wait_for(
+            lambda: not Path(f"/proc/{deadman_pid}").exists() or process_state(deadman_pid) == "Z",
+            20,
+            "dead-man exits",
+        )
     finally:
         if runner.poll() is None:
             runner.kill()
@@ -205,8 +213,9 @@ def test_the_halt_lever_works_on_a_plain_toxiproxy(staging: dict[str, Any], tmp_
     try:
         journal = tmp_path / "out" / "journal.jsonl"
         wait_for(
-            lambda: journal.exists()
-            and any(e["type"] == "step.applied" for e in read_events(journal)),
+            lambda: (
+                journal.exists() and any(e["type"] == "step.applied" for e in read_events(journal))
+            ),
             60,
             "the latency step applied",
         )
@@ -242,7 +251,9 @@ def test_the_dead_man_removes_a_toxic_at_its_ttl(tmp_path: Path) -> None:
             deadman.add("t1", "db", "lat", time.time() + 1.0)
             deadman.add("d1", "db", None, time.time() + 1.0)
             wait_for(lambda: toxics(toxiproxy) == [], 15, "the toxic removed at its TTL")
-            wait_for(lambda: call(toxiproxy, "GET", "/proxies/db").body["enabled"], 15, "re-enabled")
+            wait_for(
+                lambda: call(toxiproxy, "GET", "/proxies/db").body["enabled"], 15, "re-enabled"
+            )
             assert deadman.process.poll() is None  # still guarding: the runner is alive
         finally:
             deadman.close()
@@ -262,7 +273,12 @@ def test_plain_mode_ignores_ttls_and_has_no_halt_endpoint() -> None:
         FaultProxy(port=0) as normal,
     ):
         for server in (plain, normal):
-            call(server.url, "POST", "/proxies", {"name": "l", "listen": "127.0.0.1:0", "upstream": "127.0.0.1:9"})
+            call(
+                server.url,
+                "POST",
+                "/proxies",
+                {"name": "l", "listen": "127.0.0.1:0", "upstream": "127.0.0.1:9"},
+            )
             Faults(server.url).latency("l", ms=5, ttl=1)
         wait_for(lambda: toxics(normal.url) == [], 15, "the normal server's TTL")
         assert toxics(plain.url) == ["l/latency_downstream"]

@@ -26,6 +26,7 @@ from pulsekit.gameday.target import ServiceAction
 @pytest.fixture(scope="module")
 def web() -> Iterator[str]:
     """A tiny HTTP server standing for the system's URL."""
+
     class Quiet(http.server.BaseHTTPRequestHandler):
         def log_message(self, *args: Any) -> None:
             pass
@@ -125,7 +126,11 @@ def test_a_link_step_without_a_toxiproxy_is_refused(web: str) -> None:
     ("services", "action", "message"),
     [
         ({}, "kill", r"'api' is not a service of the target"),
-        ({"api": {"restart": "true"}}, "kill", "service 'api' has no kill command for the kill step"),
+        (
+            {"api": {"restart": "true"}},
+            "kill",
+            "service 'api' has no kill command for the kill step",
+        ),
         ({"api": {"freeze": "true"}}, "freeze", "has no thaw command to undo the freeze"),
         ({"api": {"kill": "true"}}, "restart", "has no restart command"),
     ],
@@ -145,7 +150,9 @@ def test_a_target_file_is_read_relative_to_the_spec(web: str, tmp_path: Path) ->
         yaml.safe_dump({"url": web, "services": {"api": {"kill": "true"}}})
     )
     (tmp_path / "gameday.yaml").write_text(
-        yaml.safe_dump(spec("staging.yaml", steps=[{"at": "1s", "action": "kill", "target": "api"}]))
+        yaml.safe_dump(
+            spec("staging.yaml", steps=[{"at": "1s", "action": "kill", "target": "api"}])
+        )
     )
     loaded = load_spec(tmp_path)
     assert loaded.staging is not None and loaded.staging.path == tmp_path / "staging.yaml"
@@ -189,7 +196,10 @@ def test_a_failing_service_command_fails_the_step_with_its_last_line(tmp_path: P
     from pulsekit.gameday.target import parse_target
 
     target = parse_target(
-        {"url": "http://127.0.0.1:9", "services": {"api": {"kill": "echo no such pod >&2; exit 1"}}},
+        {
+            "url": "http://127.0.0.1:9",
+            "services": {"api": {"kill": "echo no such pod >&2; exit 1"}},
+        },
         where="t",
     )
     journal = Journal(tmp_path / "j.jsonl")
