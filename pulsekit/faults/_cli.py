@@ -118,6 +118,8 @@ def _show(status: dict[str, Any], as_json: bool, verb: str) -> None:
         click.echo(json.dumps(status))
         return
     state = "HALTED (new faults refused)" if status["halted"] else "accepting faults"
+    if status.get("plain"):
+        state = "a plain Toxiproxy: it cannot refuse new faults, the GameDays on it stopped"
     click.echo(f"{verb}: {state}; {len(status['active'])} active fault(s)")
     for item in status["active"]:
         attrs = ", ".join(f"{k}={v}" for k, v in (item.get("attributes") or {}).items())

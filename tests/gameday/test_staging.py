@@ -98,7 +98,7 @@ def spec(**changes: Any) -> dict[str, Any]:
         "duration": "10s",
         "windows": {"baseline": ["1s", "3s"], "fault": ["4s", "8s"]},
         "hypothesis": {
-            "baseline": ["http_req_duration: p(95)<250"],
+            "baseline": ["http_reqs: count>0"],  # speed depends on the shared machine
             "fault": ["http_req_duration: p(50)>250"],
         },
         "steps": [
@@ -147,6 +147,7 @@ def test_a_gameday_runs_against_a_staging_target_file(
     # the runner removed its toxic itself at the step's end: the dead-man had nothing left
     assert not [d for d in deadman if d["event"] == "toxic.removed"]
     assert result.slo_report is not None and len(result.slo_report.df) > 0  # PromQL via Prometheus
+    assert result.problems == () and set(result.golden) == {"baseline", "fault"}
 
 
 def test_a_sigkilled_runner_still_ends_with_the_toxics_removed(
