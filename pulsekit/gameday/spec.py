@@ -209,8 +209,8 @@ def parse(raw: Mapping[str, Any], *, where: str = "spec", base: Path | None = No
     if not 0 < duration <= MAX_DURATION_S:
         check.fail("duration", f"{duration:g}s must be above 0 and at most 1h")
     box = _sandbox(check, raw.get("sandbox") or {}) if target == "sandbox" else SandboxSpec()
-    if target != "sandbox" and raw.get("sandbox"):
-        check.fail("sandbox", "is only used with target: sandbox; remove it or the URL target")
+    if target != "sandbox" and raw.get("sandbox"):  # the shape used when run on the sandbox
+        check.keys(raw["sandbox"], "sandbox.", KEYS["sandbox"])
     load = _load(check, raw.get("load"), base)
     windows = _windows(check, raw.get("windows") or {}, duration)
     hypothesis = _hypothesis(check, raw.get("hypothesis") or {}, windows)

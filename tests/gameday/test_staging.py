@@ -106,6 +106,8 @@ def spec(**changes: Any) -> dict[str, Any]:
             {"at": "4s", "action": "freeze", "target": "api-2", "duration": "2s"},
         ],
         "slo": {"service": "gateway", "objective": 0.99, "latency": "250ms"},
+        # judged on the target's Prometheus each second; 1000x cannot happen at a 99% objective
+        "stop_when": ["slo: burn_rate>1000 over 3s", "http_req_failed: rate>0.9 over 3s"],
     }
     out.update(changes)
     return out
@@ -163,7 +165,7 @@ def test_a_sigkilled_runner_still_ends_with_the_toxics_removed(
         slo=None,
         steps=[{"at": "1s", "action": "latency", "target": "gateway", "ms": 100}],
     )
-    del long["slo"]
+    del long["slo"], long["stop_when"]
     (folder / "gameday.yaml").write_text(yaml.safe_dump(long))
     (folder / "staging.yaml").write_text(yaml.safe_dump(staging["target"]))
     out = tmp_path / "out"
@@ -209,7 +211,7 @@ def test_the_halt_lever_works_on_a_plain_toxiproxy(staging: dict[str, Any], tmp_
         hypothesis={},
         steps=[{"at": "1s", "action": "latency", "target": "gateway", "ms": 100}],
     )
-    del long["slo"]
+    del long["slo"], long["stop_when"]
     handle = gameday.start(long, out=tmp_path / "out", target=staging["target"], report=False)
     try:
         journal = tmp_path / "out" / "journal.jsonl"

@@ -211,3 +211,14 @@ def test_a_failing_service_command_fails_the_step_with_its_last_line(tmp_path: P
     (event,) = read_events(journal.path)
     assert event["type"] == "service.command" and event["data"]["ok"] is False
     assert sys.executable  # the python action path uses it
+
+
+def test_the_flagship_reads_the_example_staging_target() -> None:
+    """The same GameDay on staging: the example target file replaces the sandbox (no network)."""
+    example = Path(__file__).parents[2] / "examples" / "staging" / "staging.yaml"
+    flagship = Path(__file__).parents[2] / "gamedays" / "01_db_replica_loss"
+    loaded = load_spec(flagship, target=str(example), price__instances=6)
+    assert loaded.staging is not None and not loaded.uses_sandbox
+    assert loaded.target == "https://staging.example.com"
+    assert loaded.staging.services["payments"]["kill"].module == "chaosk8s.pod.actions"
+    assert [(s.action, s.target) for s in loaded.steps] == [("kill", "db-replica-1")]
