@@ -13,6 +13,7 @@ from typing import Any
 
 from pulsekit.errors import GameDayError
 from pulsekit.gameday._live import LiveJudge
+from pulsekit.gameday._schema import SERVICE_ACTIONS
 from pulsekit.gameday.journal import JOURNAL_FILE, Event, Journal
 from pulsekit.gameday.result import GameDayResult
 from pulsekit.gameday.spec import GameDaySpec, load_spec
@@ -110,6 +111,7 @@ class _Run:
         self._pending_halt: tuple[str, str] | None = None
         self.allow: tuple[str, ...] = ()
         self.deadman: Any = None
+        self.actions: Any = None  # the worker thread of a staging target's service commands
 
     def halt(self, reason: str, *, via: str) -> bool:
         """HALT now, or as soon as the load can be stopped (the sandbox may still be starting)."""
@@ -248,9 +250,12 @@ class _Run:
         assert ledger is not None and judge is not None
         schedule: list[tuple[float, Callable[[], object]]] = []
         for step in spec.steps:
-            schedule.append((step.at_s, _call(ledger.apply, step, judge)))
+            apply, revert = _call(ledger.apply, step, judge), _call(ledger.revert, step, judge)
+            if spec.staging is not None and step.action in SERVICE_ACTIONS:
+                apply, revert = self._background(apply, step), self._background(revert, step)
+            schedule.append((step.at_s, apply))
             if step.duration_s is not None:
-                schedule.append((step.at_s + step.duration_s, _call(ledger.revert, step, judge)))
+                schedule.append((step.at_s + step.duration_s, revert))
         load = spec.load
         url = self.shop.url if self.shop is not None else spec.target
         kwargs: dict[str, Any] = {"mix": load.mix, "think_time": load.think_time}
@@ -270,7 +275,28 @@ class _Run:
             **kwargs,
         )
 
+    def _background(self, call: Callable[[], None], step: Any) -> Callable[[], None]:
+        """A staging service command runs on one worker thread, in order, off the load's reading
+        loop (a slow kubectl must not delay the stop conditions); a failed one halts the run."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        def run() -> None:
+            try:
+                call()
+            except Exception as exc:
+                if self.judge is not None:
+                    self.judge.halt(f"step {step.name} failed: {exc}", via="step")
+
+        def submit() -> None:
+            if self.actions is None:
+                self.actions = ThreadPoolExecutor(1, thread_name_prefix="gameday-service")
+            self.actions.submit(run)
+
+        return submit
+
     def _rollback(self) -> list[str]:
+        if self.actions is not None:  # each command is bounded by command_timeout
+            self.actions.shutdown(wait=True)
         if self.ledger is None:
             return []
         t = self.judge.now() if self.judge else 0.0

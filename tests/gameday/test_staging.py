@@ -238,6 +238,36 @@ def test_the_halt_lever_works_on_a_plain_toxiproxy(staging: dict[str, Any], tmp_
     assert [h["data"]["via"] for h in halts] == ["cli"]
 
 
+def test_a_failing_service_command_halts_the_run_with_its_message(
+    staging: dict[str, Any], tmp_path: Path
+) -> None:
+    """The command runs off the load's loop; its failure halts the run (aborted, exit 99), the
+    reason carrying the command's last line, and the journal its output."""
+    target = {
+        **staging["target"],
+        "services": {
+            "api-2": {"freeze": "echo cannot reach the cluster >&2; exit 4", "thaw": "true"}
+        },
+    }
+    run = spec(
+        duration="8s",
+        windows={"fault": ["2s", "8s"]},
+        hypothesis={"fault": ["http_reqs: count>0"]},
+        steps=[{"at": "1s", "action": "freeze", "target": "api-2"}],
+    )
+    del run["slo"], run["stop_when"]
+    result = gameday.run(run, out=tmp_path, progress=False, target=target, report=False)
+    assert result.status == "aborted" and result.exit_code == 99
+    assert "step freeze api-2 failed" in (result.abort_reason or "")
+    assert "exit 4" in (result.abort_reason or "")
+    assert "cannot reach the cluster" in (result.abort_reason or "")
+    events = read_events(result.journal)
+    (command,) = [e["data"] for e in events if e["type"] == "service.command"]
+    assert command["exit_code"] == 4 and command["stderr"] == "cannot reach the cluster\n"
+    assert [e["data"]["via"] for e in events if e["type"] == "halt.requested"] == ["step"]
+    assert process_state(staging["api2"]) != "T"
+
+
 def test_the_dead_man_removes_a_toxic_at_its_ttl(tmp_path: Path) -> None:
     """With the runner alive, a toxic past its TTL is removed by the dead-man (the plain
     Toxiproxy would keep it forever)."""
