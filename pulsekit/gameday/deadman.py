@@ -175,6 +175,12 @@ class _Guard:
             time.sleep(0.5 * (attempt + 1))
         self.write("toxic.remove_failed", id=fault_id, proxy=proxy, toxic=toxic, error=error)
 
+    def note(self, msg: dict[str, Any]) -> None:
+        if msg.get("op") == "add":
+            self.items[str(msg["id"])] = msg
+        elif msg.get("op") == "forget":
+            self.items.pop(str(msg["id"]), None)
+
     def remove_all(self, by: str) -> None:
         for fault_id in list(self.items):
             self.remove(fault_id, by)
@@ -190,6 +196,19 @@ def _alive(pid: int) -> bool:
     with contextlib.suppress(OSError):  # a zombie (the runner died, its parent has not reaped it)
         return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
     return True
+
+
+def _drain(messages: queue.Queue[dict[str, Any] | None], guard: _Guard) -> None:
+    """Every message the runner wrote before it died, up to the end of the pipe (at most 2 s)."""
+    deadline = time.monotonic() + 2.0
+    while time.monotonic() < deadline:
+        try:
+            msg = messages.get(timeout=max(0.01, deadline - time.monotonic()))
+        except queue.Empty:
+            return
+        if msg is None:
+            return
+        guard.note(msg)
 
 
 def main(argv: list[str]) -> int:
@@ -232,6 +251,7 @@ def main(argv: list[str]) -> int:
                     guard.remove(fault_id, "ttl")
             if not _alive(runner_pid):
                 reason = "runner-lost"
+                _drain(messages, guard)  # a toxic it announced just before dying is guarded too
                 break
             due = min((i["expires_at"] for i in guard.items.values()), default=now + POLL_S)
             try:
@@ -242,10 +262,8 @@ def main(argv: list[str]) -> int:
                 reason = "runner-lost"
                 break
             op = msg.get("op")
-            if op == "add":
-                guard.items[str(msg["id"])] = msg
-            elif op == "forget":
-                guard.items.pop(str(msg["id"]), None)
+            if op in ("add", "forget"):
+                guard.note(msg)
             elif op == "halt":
                 guard.remove_all("halt")
             elif op == "close":

@@ -14,12 +14,14 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from typing import Any
 
 from pulsekit.errors import GameDayError
 from pulsekit.gameday.journal import Journal
 from pulsekit.gameday.target import ServiceAction, StagingTarget
 
+TOXIC_KIND = {"http_errors": "status_code"}  # the Toxiproxy toxic type of a step's action
 OUTPUT_LIMIT = 4000  # characters of stdout/stderr kept in the journal
 _CTK_CALL = (
     "import importlib, json, sys\n"
@@ -149,17 +151,25 @@ class StagingFaults:
         method = getattr(self.links, action)
 
         def apply(link: str, **kwargs: Any) -> Any:
-            fault = method(link, **kwargs)
-            record = fault.record
-            toxic = None if record.kind == "down" else dict(record.params).get("name")
+            # the dead-man hears of the toxic before it exists: a runner dying between the two
+            # leaves nothing unguarded (removing a toxic that never came is a harmless 404)
+            fault_id = uuid.uuid4().hex[:12]
+            toxic = None if action == "down" else f"{TOXIC_KIND.get(action, action)}_downstream"
             if self.deadman is not None:  # a plain Toxiproxy ignores the TTL: the dead-man keeps it
                 expires = time.time() + float(kwargs.get("ttl") or self.links.ttl)
-                self.deadman.add(record.id, link, toxic, expires)
+                self.deadman.add(fault_id, link, toxic, expires)
+            try:
+                fault = method(link, **kwargs)
+            except Exception as exc:
+                refused = getattr(exc.__cause__, "status", None) in (404, 409, 423)
+                if self.deadman is not None and refused:  # not ours (409: someone else's toxic)
+                    self.deadman.forget(fault_id)
+                raise  # otherwise it may exist: the dead-man removes it at the end
 
             def undo() -> None:
                 fault.remove()
                 if self.deadman is not None:
-                    self.deadman.forget(record.id)
+                    self.deadman.forget(fault_id)
 
             handle = _Handle(undo)
             self._handles.append(handle)
