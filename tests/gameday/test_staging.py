@@ -296,6 +296,33 @@ def test_the_dead_man_removes_a_toxic_at_its_ttl(tmp_path: Path) -> None:
         assert deadman.process.returncode == 0
 
 
+def test_a_runner_dying_right_after_announcing_a_toxic_leaves_it_guarded(tmp_path: Path) -> None:
+    """The race the benchmark found: the runner announces a toxic and dies at once; the dead-man
+    reads what the runner wrote before acting on its death, and removes the toxic."""
+    from pulsekit.faults import FaultProxy
+
+    runner = (
+        "import os, signal, sys, time\n"
+        "from pathlib import Path\n"
+        "from pulsekit.gameday.deadman import DeadMan\n"
+        "d = DeadMan(sys.argv[1], Path(sys.argv[2]), max_life=60, on_halt=lambda: None)\n"
+        "d.add('x1', 'db', 'lat', time.time() + 600)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    with FaultProxy(port=0, plain=True) as proxy:
+        body = {"name": "db", "listen": "127.0.0.1:0", "upstream": "127.0.0.1:9"}
+        call(proxy.url, "POST", "/proxies", body)
+        toxic = {"name": "lat", "type": "latency", "attributes": {"latency": 10}}
+        call(proxy.url, "POST", "/proxies/db/toxics", toxic)
+        done = subprocess.run([sys.executable, "-c", runner, proxy.url, str(tmp_path)], timeout=60)
+        assert done.returncode == -signal.SIGKILL
+        wait_for(lambda: toxics(proxy.url) == [], 20, "the announced toxic removed")
+    log = [json.loads(x) for x in (tmp_path / "deadman.jsonl").read_text().splitlines()]
+    assert [(d["toxic"], d["by"]) for d in log if d["event"] == "toxic.removed"] == [
+        ("lat", "runner-lost")
+    ]
+
+
 def test_plain_mode_ignores_ttls_and_has_no_halt_endpoint() -> None:
     """--plain: a toxic outlives its TTL header (the normal server removes it), /pulsekit/* is 404."""
     from pulsekit.errors import FaultError
