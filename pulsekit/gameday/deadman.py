@@ -1,12 +1,15 @@
 """The dead-man: a separate process that removes a GameDay's toxics from a plain Toxiproxy (which has
-no TTL of its own) at their TTL, at once when the runner dies, and on the halt lever.
+no TTL of its own) at their TTL, at once when the runner dies, and on the halt lever; it also runs the
+undo command (thaw, restart) of a staging service the run froze or killed if the runner dies.
 
 The runner starts it (:class:`DeadMan`) in a session of its own, so a SIGKILL of the runner (or of the
 runner's process group) does not reach it, and tells it each toxic over a pipe (JSON lines)::
 
     {"op": "add", "id": "ab12", "proxy": "gateway", "toxic": "latency_downstream", "expires_at": T}
+    {"op": "add", "id": "cd34", "undo": {"command": "kill -CONT 42"}, "timeout": 60, "expires_at": T}
     {"op": "forget", "id": "ab12"}     # the runner removed it itself
-    {"op": "halt"}                     # remove every toxic now (the screen's HALT)
+    {"op": "halt"}                     # remove every toxic now (the screen's HALT; the runner
+                                       # rolls back its services itself)
     {"op": "close"}                    # the run ended: remove anything left, exit
 
 End of the pipe or the runner's PID gone without ``close``: the runner died, every toxic is removed
@@ -69,8 +72,10 @@ def halt_all(toxiproxy: str) -> int:
 class DeadMan:
     """The runner's side: start the process, tell it each toxic, close it at the end."""
 
-    def __init__(self, toxiproxy: str, out_dir: Path, *, max_life: float, on_halt: Any) -> None:
-        self.toxiproxy = toxiproxy.rstrip("/")
+    def __init__(
+        self, toxiproxy: str | None, out_dir: Path, *, max_life: float, on_halt: Any
+    ) -> None:
+        self.toxiproxy = (toxiproxy or "-").rstrip("/")  # "-": services only
         self.log = Path(out_dir) / LOG_FILE
         self._lock = threading.Lock()
         self.process = subprocess.Popen(
@@ -118,6 +123,16 @@ class DeadMan:
         """Guard a toxic (``toxic=None``: the link was disabled, ``down``)."""
         self._send(op="add", id=fault_id, proxy=proxy, toxic=toxic, expires_at=expires_at)
 
+    def add_undo(self, fault_id: str, undo: Any, timeout: float, expires_at: float) -> None:
+        """Run ``undo`` (a ServiceAction) if the runner dies first, or at ``expires_at``."""
+        spec = {
+            "command": undo.command,
+            "module": undo.module,
+            "func": undo.func,
+            "arguments": [list(kv) for kv in undo.arguments],
+        }
+        self._send(op="add", id=fault_id, undo=spec, timeout=timeout, expires_at=expires_at)
+
     def forget(self, fault_id: str) -> None:
         self._send(op="forget", id=fault_id)
 
@@ -158,6 +173,9 @@ class _Guard:
         item = self.items.pop(fault_id, None)
         if item is None:
             return
+        if "undo" in item:
+            self._undo(fault_id, item, by)
+            return
         proxy, toxic = item["proxy"], item["toxic"]
         for attempt in range(REMOVE_ATTEMPTS):
             try:
@@ -175,15 +193,27 @@ class _Guard:
             time.sleep(0.5 * (attempt + 1))
         self.write("toxic.remove_failed", id=fault_id, proxy=proxy, toxic=toxic, error=error)
 
+    def _undo(self, fault_id: str, item: dict[str, Any], by: str) -> None:
+        from pulsekit.gameday.staging import run_action
+        from pulsekit.gameday.target import ServiceAction
+
+        spec = dict(item["undo"])
+        spec["arguments"] = tuple(tuple(kv) for kv in spec.get("arguments") or ())
+        done = run_action(ServiceAction(**spec), float(item["timeout"]))
+        ok = done["exit_code"] == 0 and not done["timed_out"]
+        event = "service.undone" if ok else "service.undo_failed"
+        self.write(event, id=fault_id, by=by, **done)
+
     def note(self, msg: dict[str, Any]) -> None:
         if msg.get("op") == "add":
             self.items[str(msg["id"])] = msg
         elif msg.get("op") == "forget":
             self.items.pop(str(msg["id"]), None)
 
-    def remove_all(self, by: str) -> None:
-        for fault_id in list(self.items):
-            self.remove(fault_id, by)
+    def remove_all(self, by: str, *, toxics_only: bool = False) -> None:
+        for fault_id, item in list(self.items.items()):
+            if not (toxics_only and "undo" in item):
+                self.remove(fault_id, by)
 
 
 def _alive(pid: int) -> bool:
@@ -242,7 +272,7 @@ def main(argv: list[str]) -> int:
         while time.monotonic() < deadline:
             if halted.is_set():
                 halted.clear()
-                guard.remove_all("halt")
+                guard.remove_all("halt", toxics_only=True)
                 with contextlib.suppress(OSError):
                     print("halted", flush=True)
             now = time.time()
@@ -265,7 +295,7 @@ def main(argv: list[str]) -> int:
             if op in ("add", "forget"):
                 guard.note(msg)
             elif op == "halt":
-                guard.remove_all("halt")
+                guard.remove_all("halt", toxics_only=True)
             elif op == "close":
                 reason = "close"
                 break

@@ -220,9 +220,8 @@ class _Run:
         )
 
     def _staging(self, stack: contextlib.ExitStack, log: Any) -> Any:
-        """A staging target: its Prometheus as the metrics source, its Toxiproxy guarded by a
-        dead-man process, its services acted on by commands."""
-        from pulsekit.gameday._schema import LINK_ACTIONS
+        """A staging target: its Prometheus as the metrics source, its Toxiproxy and its services
+        acted on (by commands) guarded by a dead-man process."""
         from pulsekit.gameday.deadman import DeadMan
         from pulsekit.gameday.staging import StagingFaults
         from pulsekit.gameday.steps import MAX_TTL_S
@@ -230,7 +229,7 @@ class _Run:
         staging = self.spec.staging
         assert staging is not None
         self.scraper = staging.prometheus  # SLO and burn-rate stops through its PromQL
-        if staging.toxiproxy is not None and any(s.action in LINK_ACTIONS for s in self.spec.steps):
+        if self.spec.steps:  # toxics on a TTL-less Toxiproxy, services frozen or killed
             self.deadman = DeadMan(
                 staging.toxiproxy,
                 self.out_dir,

@@ -7,6 +7,7 @@ services through shell commands or Chaos Toolkit python actions, run with a time
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -22,7 +23,8 @@ from pulsekit.gameday.journal import Journal
 from pulsekit.gameday.target import ServiceAction, StagingTarget
 
 TOXIC_KIND = {"http_errors": "status_code"}  # the Toxiproxy toxic type of a step's action
-OUTPUT_LIMIT = 4000  # characters of stdout/stderr kept in the journal
+OUTPUT_LIMIT = 4000
+MAX_UNDO_S = 3600.0  # a kill's restart: when the runner dies or the run ends, not at a TTL  # characters of stdout/stderr kept in the journal
 _CTK_CALL = (
     "import importlib, json, sys\n"
     "fn = getattr(importlib.import_module(sys.argv[1]), sys.argv[2])\n"
@@ -128,18 +130,41 @@ class StagingFaults:
                 f"(command_timeout {self.target.command_timeout_s:g} s): {tail[0]}"
             )
 
+    def _guarded(self, name: str, action: str, undo: str, ttl: float) -> Any:
+        """Run ``action``; the dead-man knows ``undo`` first, in case the runner dies meanwhile."""
+        fault_id = uuid.uuid4().hex[:12]
+        if self.deadman is not None:
+            spec = self.target.services[name][undo]
+            self.deadman.add_undo(fault_id, spec, self.target.command_timeout_s, time.time() + ttl)
+        try:
+            self._service(name, action)
+        except Exception:
+            if self.deadman is not None:
+                self.deadman.forget(fault_id)
+            with contextlib.suppress(Exception):  # undo whatever it did before failing (journalled)
+                self._service(name, undo)
+            raise
+
+        def revert() -> None:
+            try:
+                self._service(name, undo)
+            finally:
+                if self.deadman is not None:
+                    self.deadman.forget(fault_id)
+
+        return _Handle(revert)
+
     def kill(self, name: str) -> Any:
-        self._service(name, "kill")
         if "restart" not in self.target.services[name]:
+            self._service(name, "kill")
             return None  # the platform restarts it (e.g. a Kubernetes Deployment)
-        return _Handle(lambda: self._service(name, "restart"))
+        return self._guarded(name, "kill", "restart", MAX_UNDO_S)
 
     def restart(self, name: str) -> None:
         self._service(name, "restart")
 
     def freeze(self, name: str, *, ttl: float) -> Any:
-        self._service(name, "freeze")
-        return _Handle(lambda: self._service(name, "thaw"))
+        return self._guarded(name, "freeze", "thaw", ttl)
 
     def thaw(self, name: str) -> None:
         self._service(name, "thaw")

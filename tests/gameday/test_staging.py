@@ -152,18 +152,21 @@ def test_a_gameday_runs_against_a_staging_target_file(
     assert result.problems == () and set(result.golden) == {"baseline", "fault"}
 
 
-def test_a_sigkilled_runner_still_ends_with_the_toxics_removed(
+def test_a_sigkilled_runner_still_ends_with_the_toxics_removed_and_the_service_thawed(
     staging: dict[str, Any], tmp_path: Path
 ) -> None:
-    """SIGKILL of the runner: its dead-man (own session) notices and removes the run's toxics."""
+    """SIGKILL of the runner: its dead-man (own session) notices, removes the run's toxic and runs
+    the thaw command of the service the run froze."""
     folder = tmp_path / "gd"
     folder.mkdir()
     long = spec(
         duration="60s",
         windows={"fault": ["2s", "60s"]},
         hypothesis={},
-        slo=None,
-        steps=[{"at": "1s", "action": "latency", "target": "gateway", "ms": 100}],
+        steps=[
+            {"at": "1s", "action": "latency", "target": "gateway", "ms": 100},
+            {"at": "1s", "action": "freeze", "target": "api-2"},
+        ],
     )
     del long["slo"], long["stop_when"]
     (folder / "gameday.yaml").write_text(yaml.safe_dump(long))
@@ -176,21 +179,27 @@ def test_a_sigkilled_runner_still_ends_with_the_toxics_removed(
         journal = out / "journal.jsonl"
         wait_for(
             lambda: (
-                journal.exists() and any(e["type"] == "step.applied" for e in read_events(journal))
+                journal.exists()
+                and [e["type"] for e in read_events(journal)].count("step.applied") == 2
             ),
             90,
-            "the latency step applied",
+            "both steps applied",
         )
         assert toxics(staging["toxiproxy"]) == ["gateway/latency_downstream"]
+        assert process_state(staging["api2"]) == "T"
         deadman_pid = read_events(journal)[0]["data"]["deadman_pid"]
         runner.send_signal(signal.SIGKILL)
         runner.wait(10)
         wait_for(lambda: toxics(staging["toxiproxy"]) == [], 20, "the toxic removed")
+        wait_for(lambda: process_state(staging["api2"]) != "T", 30, "api-2 thawed")
         log = [json.loads(x) for x in (out / "deadman.jsonl").read_text().splitlines()]
         removed = [d for d in log if d["event"] == "toxic.removed"]
         assert [(d["proxy"], d["toxic"], d["by"]) for d in removed] == [
             ("gateway", "latency_downstream", "runner-lost")
         ]
+        (undone,) = [d for d in log if d["event"] == "service.undone"]
+        assert undone["by"] == "runner-lost"
+        assert undone["command"] == f"kill -CONT {staging['api2']}"
         wait_for(
             lambda: not Path(f"/proc/{deadman_pid}").exists() or process_state(deadman_pid) == "Z",
             20,
@@ -200,6 +209,7 @@ def test_a_sigkilled_runner_still_ends_with_the_toxics_removed(
         if runner.poll() is None:
             runner.kill()
             runner.wait(10)
+        subprocess.run(["kill", "-CONT", str(staging["api2"])], check=False)
 
 
 def test_the_halt_lever_works_on_a_plain_toxiproxy(staging: dict[str, Any], tmp_path: Path) -> None:
@@ -262,8 +272,9 @@ def test_a_failing_service_command_halts_the_run_with_its_message(
     assert "exit 4" in (result.abort_reason or "")
     assert "cannot reach the cluster" in (result.abort_reason or "")
     events = read_events(result.journal)
-    (command,) = [e["data"] for e in events if e["type"] == "service.command"]
+    command, undo = [e["data"] for e in events if e["type"] == "service.command"]
     assert command["exit_code"] == 4 and command["stderr"] == "cannot reach the cluster\n"
+    assert (undo["action"], undo["exit_code"]) == ("thaw", 0)  # whatever it did, undone
     assert [e["data"]["via"] for e in events if e["type"] == "halt.requested"] == ["step"]
     assert process_state(staging["api2"]) != "T"
 
