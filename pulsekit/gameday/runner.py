@@ -70,7 +70,7 @@ def prepare(
         is_file = isinstance(target, str | Path) and str(target) != "sandbox"
         overrides = {**overrides, "target": str(Path(target).resolve()) if is_file else target}
     spec = load_spec(spec_or_path, **{**(params or {}), **overrides})
-    hosts = (*spec.allow, *allow)
+    hosts = (*spec.allow, *allow, *(spec.staging.allow if spec.staging else ()))
     if spec.staging is not None:
         from pulsekit.gameday._schema import LINK_ACTIONS
         from pulsekit.gameday.target import preflight
@@ -270,6 +270,7 @@ class _Run:
             seed=load.seed,
             schedule=schedule,
             monitor=judge,
+            allow=self.allow,
             progress=False,
             **kwargs,
         )

@@ -222,3 +222,13 @@ def test_the_flagship_reads_the_example_staging_target() -> None:
     assert loaded.target == "https://staging.example.com"
     assert loaded.staging.services["payments"]["kill"].module == "chaosk8s.pod.actions"
     assert [(s.action, s.target) for s in loaded.steps] == [("kill", "db-replica-1")]
+
+
+def test_every_allow_list_reaches_the_load_and_the_toxiproxy_client(web: str, tmp_path: Path) -> None:
+    """The spec's, the target's and the call's allow-lists are all handed to the run (the load
+    checks its URL against them), as a test on other addresses (network namespaces) needs."""
+    from pulsekit.gameday.runner import prepare
+
+    raw = spec({"url": web, "allow": ["target.internal"]}, steps=[], allow=["spec.internal"])
+    runner = prepare(raw, tmp_path, False, None, {}, allow=["call.internal"])
+    assert set(runner.allow) == {"target.internal", "spec.internal", "call.internal"}
