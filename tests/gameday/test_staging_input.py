@@ -224,7 +224,9 @@ def test_the_flagship_reads_the_example_staging_target() -> None:
     assert [(s.action, s.target) for s in loaded.steps] == [("kill", "db-replica-1")]
 
 
-def test_every_allow_list_reaches_the_load_and_the_toxiproxy_client(web: str, tmp_path: Path) -> None:
+def test_every_allow_list_reaches_the_load_and_the_toxiproxy_client(
+    web: str, tmp_path: Path
+) -> None:
     """The spec's, the target's and the call's allow-lists are all handed to the run (the load
     checks its URL against them), as a test on other addresses (network namespaces) needs."""
     from pulsekit.gameday.runner import prepare
