@@ -76,7 +76,8 @@ def prepare(
         from pulsekit.gameday.target import preflight
 
         links = {s.target for s in spec.steps if s.action in LINK_ACTIONS}
-        preflight(spec.staging, links, allow=hosts)
+        service = spec.slo.service if spec.slo is not None else None
+        preflight(spec.staging, links, allow=hosts, slo_service=service)
     out_dir = Path(out) if out is not None else _default_out(spec)
     journal_path = out_dir / JOURNAL_FILE
     if journal_path.exists() and journal_path.stat().st_size:

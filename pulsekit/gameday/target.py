@@ -188,9 +188,16 @@ def check_step(target: StagingTarget, action: str, name: str, key: str) -> None:
         )
 
 
-def preflight(target: StagingTarget, links: set[str], allow: tuple[str, ...] = ()) -> None:
+def preflight(
+    target: StagingTarget,
+    links: set[str],
+    allow: tuple[str, ...] = (),
+    *,
+    slo_service: str | None = None,
+) -> None:
     """Before anything starts: every URL allow-listed and answering, every link on the Toxiproxy,
-    every python action importable. Raises NotAllowedError or TargetError naming the fix."""
+    the SLO's service a job of the Prometheus, every python action importable. Raises
+    NotAllowedError or TargetError naming the fix."""
     hosts = (*target.allow, *allow)
     for what, url in (
         ("target url", target.url),
@@ -219,6 +226,8 @@ def preflight(target: StagingTarget, links: set[str], allow: tuple[str, ...] = (
             )
     if target.prometheus is not None:
         _answers(target.prometheus, "/-/ready", "target prometheus", "is Prometheus running there?")
+        if slo_service is not None:
+            _scraped(target.prometheus, slo_service)
     for name, actions in target.services.items():
         for action, spec in actions.items():
             if spec.module is not None and not _importable(spec.module):
@@ -226,6 +235,26 @@ def preflight(target: StagingTarget, links: set[str], allow: tuple[str, ...] = (
                     f"target services.{name}.{action}: python module {spec.module!r} is not "
                     "installed (e.g. pip install chaostoolkit-kubernetes); nothing was started"
                 )
+
+
+def _scraped(prometheus: str, service: str) -> None:
+    import re
+    import time
+
+    from pulsekit.observe.prometheus import Prometheus
+
+    client, jobs = Prometheus(prometheus, timeout=5.0), []
+    deadline = time.monotonic() + 15.0  # a just-started Prometheus lists no target yet
+    while not jobs and time.monotonic() < deadline:
+        frame = client.targets()
+        jobs = sorted({str(j) for j in frame["job"]}) if "job" in frame else []
+        if not jobs:
+            time.sleep(0.2)
+    if not any(re.fullmatch(service, job) for job in jobs):
+        raise TargetError(
+            f"slo.service {service!r} is no job scraped by the target prometheus {prometheus}; "
+            f"its jobs are: {', '.join(jobs) or '(none)'}; fix slo.service; nothing was started"
+        )
 
 
 def _importable(module: str) -> bool:

@@ -163,6 +163,20 @@ def test_a_gameday_runs_against_a_staging_target_file(
     assert set(result.golden) == {"baseline", "fault"}
 
 
+def test_an_slo_service_the_prometheus_does_not_scrape_is_refused(
+    staging: dict[str, Any], tmp_path: Path
+) -> None:
+    """A typo in slo.service would leave a burn-rate stop without data: refused before the run."""
+    from pulsekit.errors import TargetError
+
+    bad = spec(slo={"service": "gatewy", "objective": 0.99, "latency": "250ms"})
+    with pytest.raises(
+        TargetError, match=r"slo.service 'gatewy' is no job .* its jobs are: .*gateway"
+    ):
+        gameday.run(bad, out=tmp_path, progress=False, target=staging["target"])
+    assert not (tmp_path / "journal.jsonl").exists()
+
+
 def test_a_sigkilled_runner_still_ends_with_the_toxics_removed_and_the_service_thawed(
     staging: dict[str, Any], tmp_path: Path
 ) -> None:
