@@ -243,7 +243,7 @@ def _scraped(prometheus: str, service: str) -> None:
 
     from pulsekit.observe.prometheus import Prometheus
 
-    client, jobs = Prometheus(prometheus, timeout=5.0), []
+    client, jobs = Prometheus(prometheus, timeout=5.0), list[str]()
     deadline = time.monotonic() + 15.0  # a just-started Prometheus lists no target yet
     while not jobs and time.monotonic() < deadline:
         frame = client.targets()
