@@ -6,6 +6,7 @@
     ├── ConfigError            bad input: a value, a field, a file (names the field and the fix)
     │   ├── DurationError      an unparsable duration such as "3 minutes"
     │   └── SpecError          a GameDay spec that cannot run (names the key and the fix)
+    │       └── TargetError    a staging target fails its check before the run (nothing started)
     ├── NotAllowedError        a host that is not on the allow-list
     ├── MissingDependencyError a system part (chromium, prometheus) or extra that is not installed
     ├── SandboxError           the demo platform failed to start, stop or act
@@ -46,6 +47,10 @@ class DurationError(ConfigError):
 
 class SpecError(ConfigError):
     """A GameDay spec is invalid; the message names the file, the key and the fix."""
+
+
+class TargetError(SpecError):
+    """A staging target's URL, Toxiproxy, Prometheus or link fails its check; nothing was started."""
 
 
 class NotAllowedError(PulsekitError):

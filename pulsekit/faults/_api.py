@@ -44,9 +44,12 @@ async def _body(request: web.Request) -> Any:
 
 
 def build_app(
-    collection: ProxyCollection, *, metrics: Callable[[], bytes] | None = None
+    collection: ProxyCollection,
+    *,
+    metrics: Callable[[], bytes] | None = None,
+    plain: bool = False,
 ) -> web.Application:
-    """The aiohttp application serving ``collection``."""
+    """The aiohttp application serving ``collection`` (``plain``: only Toxiproxy's own routes)."""
     ids = itertools.count(1)
 
     @web.middleware
@@ -107,7 +110,9 @@ def build_app(
             request.match_info["proxy"], body, ttl=request.headers.get(TTL_HEADER)
         )
         response = _json(toxic.to_json())
-        response.headers["X-Pulsekit-Expires-At"] = f"{toxic.extra['record']['expires_at']:.3f}"
+        expires = toxic.extra["record"]["expires_at"]
+        if expires is not None:
+            response.headers["X-Pulsekit-Expires-At"] = f"{expires:.3f}"
         return response
 
     async def get_toxic(request: web.Request) -> web.Response:
@@ -189,6 +194,8 @@ def build_app(
     app.router.add_delete(t, delete_toxic)
     app.router.add_post("/reset", reset)
     app.router.add_get("/version", version)
+    if plain:
+        return app
     app.router.add_get("/pulsekit/status", status)
     app.router.add_get("/pulsekit/history", history)
     app.router.add_post("/pulsekit/halt", halt)

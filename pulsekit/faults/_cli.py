@@ -45,8 +45,25 @@ def faults() -> None:
     type=click.Path(exists=True, dir_okay=False),
     help="A populate JSON array of proxies to create at start (as toxiproxy-server -config).",
 )
+@click.option(
+    "--ignore-ttl",
+    is_flag=True,
+    help="Ignore TTLs, as a plain Toxiproxy: a fault lasts until it is removed.",
+)
+@click.option(
+    "--plain",
+    is_flag=True,
+    help="Behave as a plain Toxiproxy 2.12: --ignore-ttl and no /pulsekit/* (no halt lever).",
+)
 def serve(
-    host: str, port: int, allow: tuple[str, ...], default_ttl: str, max_ttl: str, config: str | None
+    host: str,
+    port: int,
+    allow: tuple[str, ...],
+    default_ttl: str,
+    max_ttl: str,
+    config: str | None,
+    ignore_ttl: bool,
+    plain: bool,
 ) -> None:
     """Serve the Toxiproxy 2.12-compatible API (Ctrl-C stops it and every fault)."""
     from pulsekit.faults._toxics import ApiError
@@ -66,7 +83,14 @@ def serve(
                 f"{type(proxies).__name__}"
             )
     proxy = FaultProxy(
-        host=host, port=port, allow=allow, default_ttl=default_ttl, max_ttl=max_ttl, proxies=proxies
+        host=host,
+        port=port,
+        allow=allow,
+        default_ttl=default_ttl,
+        max_ttl=max_ttl,
+        proxies=proxies,
+        ignore_ttl=ignore_ttl,
+        plain=plain,
     )
     try:
         proxy.run(
@@ -94,6 +118,8 @@ def _show(status: dict[str, Any], as_json: bool, verb: str) -> None:
         click.echo(json.dumps(status))
         return
     state = "HALTED (new faults refused)" if status["halted"] else "accepting faults"
+    if status.get("plain"):
+        state = "a plain Toxiproxy: it cannot refuse new faults, the GameDays on it stopped"
     click.echo(f"{verb}: {state}; {len(status['active'])} active fault(s)")
     for item in status["active"]:
         attrs = ", ".join(f"{k}={v}" for k, v in (item.get("attributes") or {}).items())
@@ -105,8 +131,29 @@ def _show(status: dict[str, Any], as_json: bool, verb: str) -> None:
 @_ALLOW
 @_JSON
 def halt(proxy_url: str, allow: tuple[str, ...], as_json: bool) -> None:
-    """Revert every fault now and refuse new ones until `pulsekit faults release`."""
-    _show(_client(proxy_url, allow).halt(), as_json, "halted")
+    """Revert every fault now and refuse new ones until `pulsekit faults release`.
+
+    On a plain Toxiproxy (no halt endpoint), every GameDay dead-man guarding it removes its run's
+    toxics and halts its run."""
+    from pulsekit.gameday.deadman import halt_all
+
+    client = _client(proxy_url, allow)
+    guarded = halt_all(client.url)
+    try:
+        status = client.halt()
+    except FaultError as exc:
+        if getattr(exc, "status", None) != 404:
+            raise
+        if not guarded:
+            raise FaultError(
+                f"{client.url} is a plain Toxiproxy (no halt lever) and no GameDay runs against "
+                "it; remove toxics with POST /reset (toxiproxy-cli) or run the GameDay again"
+            ) from None
+        status = {"halted": True, "active": [], "plain": True}
+    status["gamedays_halted"] = guarded
+    if not as_json and guarded:
+        click.echo(f"halted {guarded} GameDay run(s) on {client.url}: their toxics are removed")
+    _show(status, as_json, "halted")
 
 
 @faults.command()

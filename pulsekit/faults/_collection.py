@@ -132,8 +132,10 @@ class ProxyCollection:
         allow: Iterable[str] = (),
         default_ttl: float = 300.0,
         max_ttl: float = 3600.0,
+        ignore_ttl: bool = False,
     ) -> None:
         self.proxies: dict[str, Proxy] = {}
+        self.ignore_ttl = ignore_ttl  # a plain Toxiproxy: faults last until removed
         self.allow = list(allow)
         self.default_ttl = default_ttl
         self.max_ttl = max_ttl
@@ -209,14 +211,15 @@ class ProxyCollection:
             "kind": kind,
             "proxy": proxy.name,
             "applied_at": now,
-            "expires_at": now + ttl,
+            "expires_at": None if self.ignore_ttl else now + ttl,
             "reverted_at": None,
             "reverted_by": None,
             **info,
         }
         self.history.append(record)
-        loop = asyncio.get_running_loop()
-        self._timers[record["id"]] = loop.call_later(ttl, self._expire, record)
+        if not self.ignore_ttl:
+            loop = asyncio.get_running_loop()
+            self._timers[record["id"]] = loop.call_later(ttl, self._expire, record)
         return record
 
     def _close(self, record: dict[str, Any] | None, by: str) -> None:
@@ -407,7 +410,7 @@ class ProxyCollection:
         toxicity = check_toxicity(body.get("toxicity"), default=toxic.toxicity)
         ttl = ttl if ttl is not None else body.get("pulsekit_ttl")
         record = toxic.extra.get("record")
-        if ttl is not None and record is not None:
+        if ttl is not None and record is not None and not self.ignore_ttl:
             seconds = self.ttl_of(ttl)
             old_timer = self._timers.pop(record["id"], None)
             if old_timer is not None:

@@ -30,6 +30,9 @@ class FaultProxy:
         default_ttl: the TTL of a fault that does not give one (Toxiproxy clients never do).
         max_ttl: the longest TTL the server accepts.
         proxies: a populate list created at start (as ``toxiproxy-server -config``).
+        ignore_ttl: no TTL at all, as a plain Toxiproxy: a fault lasts until it is removed.
+        plain: behave as a plain Toxiproxy 2.12: ``ignore_ttl`` and no ``/pulsekit/*`` endpoints
+            (no halt lever); to test what runs against a real Toxiproxy.
     """
 
     def __init__(
@@ -42,9 +45,13 @@ class FaultProxy:
         default_ttl: str | float = "5m",
         max_ttl: str | float = "1h",
         proxies: list[dict[str, Any]] | None = None,
+        ignore_ttl: bool = False,
+        plain: bool = False,
     ) -> None:
         from pulsekit._util import check_host_allowed
 
+        self.plain = plain
+        self.ignore_ttl = ignore_ttl or plain
         check_host_allowed(f"{host}:{port}", allow=allow, what="API address")
         self.host = host
         self.port = port
@@ -83,10 +90,13 @@ class FaultProxy:
         if self._stop is None:
             self._stop = asyncio.Event()
         collection = ProxyCollection(
-            allow=self.allow, default_ttl=self.default_ttl, max_ttl=self.max_ttl
+            allow=self.allow,
+            default_ttl=self.default_ttl,
+            max_ttl=self.max_ttl,
+            ignore_ttl=self.ignore_ttl,
         )
         self.collection = collection
-        app = build_app(collection, metrics=lambda: render_metrics(collection))
+        app = build_app(collection, metrics=lambda: render_metrics(collection), plain=self.plain)
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
         try:

@@ -55,6 +55,20 @@ def gameday() -> None:
     show_default=True,
     help="Port of the screen (0: any free port; the URL is printed).",
 )
+@click.option(
+    "--target",
+    "target_file",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    default=None,
+    help="Run against this target file (url, toxiproxy, prometheus, services) instead of the "
+    "spec's target.",
+)
+@click.option(
+    "--allow",
+    multiple=True,
+    metavar="HOST",
+    help="Allow a non-loopback host of the target (repeatable; also PULSEKIT_ALLOW_HOSTS).",
+)
 def run_command(
     path: Path,
     params: tuple[str, ...],
@@ -64,6 +78,8 @@ def run_command(
     no_progress: bool,
     screen: bool,
     screen_port: int,
+    target_file: Path | None,
+    allow: tuple[str, ...],
 ) -> None:
     """Run the GameDay at PATH (a spec file or a folder holding gameday.yaml)."""
     from pulsekit.gameday import run
@@ -77,6 +93,8 @@ def run_command(
         progress=not no_progress,
         screen=screen,
         screen_port=screen_port,
+        target=target_file,
+        allow=allow,
     )
     payload = json.dumps(result.to_dict(), indent=2, default=str)
     if json_file is not None and str(json_file) == "-":

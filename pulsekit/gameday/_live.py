@@ -42,12 +42,10 @@ class LiveJudge:
             if cond.max_burn is not None and self.scraper is not None:
                 from pulsekit.observe import guard
 
-                guards.append(
-                    (
-                        cond,
-                        guard(self._slo(), cond.max_burn, source=self.scraper, window=cond.over_s),
-                    )
-                )
+                check = guard(self._slo(), cond.max_burn, source=self.scraper, window=cond.over_s)
+                if isinstance(self.scraper, str):  # a staging target's Prometheus
+                    check = _tolerant(check)
+                guards.append((cond, check))
         return guards
 
     def _slo(self) -> Any:
@@ -135,6 +133,21 @@ class LiveJudge:
         if self._thread is not None:
             self._thread.join(timeout=10)
         self._line.close()
+
+
+def _tolerant(check: Any) -> Any:
+    """A burn-rate guard on a Prometheus: a service without samples in the trailing window yet (a
+    first scrape still arriving) is no data, not an error; the preflight checked it is scraped."""
+    from pulsekit.errors import ConfigError
+    from pulsekit.observe.guard import Verdict
+
+    def call() -> Any:
+        try:
+            return check()
+        except ConfigError as exc:
+            return Verdict("continue", f"no data yet ({exc})", math.nan, math.nan, 0, time.time())
+
+    return call
 
 
 class _Line:

@@ -21,8 +21,8 @@ KEYS: dict[str, tuple[str, ...]] = {
         "counters",
         "knee",
         "rehearsal",
+        "allow",
     ),
-    "target": ("url",),
     "sandbox": ("replicas", "db_replicas", "db_pool", "seed", "cache_ttl"),
     "load": (
         "users",

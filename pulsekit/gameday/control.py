@@ -78,20 +78,22 @@ def start(
     params: dict[str, Any] | None = None,
     screen: bool = False,
     screen_port: int = 0,
+    target: Any = None,
+    allow: tuple[str, ...] | list[str] = (),
     **overrides: Any,
 ) -> RunHandle:
     """:func:`~pulsekit.gameday.run` in a background thread; the spec is checked here, at once.
     Signals stay with the main thread: stop a background run with ``handle.halt()``."""
     from pulsekit.gameday.runner import prepare
 
-    runner = prepare(spec_or_path, out, progress, params, overrides)
+    runner = prepare(spec_or_path, out, progress, params, overrides, target=target, allow=allow)
 
-    def target() -> GameDayResult:
+    def main() -> GameDayResult:
         with serving(runner, screen, screen_port):
             result: GameDayResult = runner.execute(report=report)
             return result
 
-    return RunHandle(runner, target)
+    return RunHandle(runner, main)
 
 
 @contextlib.contextmanager

@@ -213,7 +213,18 @@ def _golden(spec: GameDaySpec, scraper: Any, t0: float, problems: list[str]) -> 
 
     from pulsekit.observe import golden_signals
 
-    frame = scraper.df
+    if isinstance(scraper, str):  # a staging target's Prometheus
+        from pulsekit.observe._source import to_samples
+        from pulsekit.observe.golden import GoldenMetrics
+
+        try:
+            last = t0 + max((w.end_s for w in spec.windows), default=spec.duration_s)
+            frame = to_samples(scraper, GoldenMetrics().sample_names(), start=t0, end=last)
+        except Exception as exc:
+            problems.append(f"golden signals from {scraper}: {exc}")
+            return {}
+    else:
+        frame = scraper.df
     out: dict[str, Any] = {}
     for w in spec.windows:
         end = pd.Timestamp(t0 + w.end_s, unit="s", tz="UTC")

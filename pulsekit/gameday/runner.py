@@ -13,6 +13,7 @@ from typing import Any
 
 from pulsekit.errors import GameDayError
 from pulsekit.gameday._live import LiveJudge
+from pulsekit.gameday._schema import SERVICE_ACTIONS
 from pulsekit.gameday.journal import JOURNAL_FILE, Event, Journal
 from pulsekit.gameday.result import GameDayResult
 from pulsekit.gameday.spec import GameDaySpec, load_spec
@@ -29,6 +30,8 @@ def run(
     screen: bool = False,
     screen_port: int = 0,
     rehearsal: bool = False,
+    target: Any = None,
+    allow: tuple[str, ...] | list[str] = (),
     **overrides: Any,
 ) -> GameDayResult:
     """Run a GameDay spec (a file, a folder holding ``gameday.yaml``, a dict or a GameDaySpec).
@@ -39,11 +42,23 @@ def run(
     ``screen=True`` serves the live page (with its HALT button) on ``http://127.0.0.1:screen_port``
     (0: any free port) for the whole run and prints its URL; :func:`halt` halts from Python.
     ``rehearsal=True`` applies the spec's ``rehearsal:`` values (its short version) first.
+    ``target`` replaces the spec's target (``"sandbox"``, a target file, or a mapping with ``url``,
+    ``toxiproxy``, ``prometheus``, ``services``); ``allow`` lists non-loopback hosts it may reach
+    (also the spec's ``allow:`` and ``PULSEKIT_ALLOW_HOSTS``). A staging target is checked before
+    anything starts (:func:`pulsekit.gameday.target.preflight`).
 
     >>> result = gameday.run("gamedays/01_db_replica_loss", load__users=50)   # doctest: +SKIP
     >>> result.hypothesis_held, result.windows["fault"].p95_ms                  # doctest: +SKIP
     """
-    runner = prepare(spec_or_path, out, progress, params, {**overrides, "rehearsal": rehearsal})
+    runner = prepare(
+        spec_or_path,
+        out,
+        progress,
+        params,
+        {**overrides, "rehearsal": rehearsal},
+        target=target,
+        allow=allow,
+    )
     from pulsekit.gameday.control import serving
 
     with serving(runner, screen, screen_port):
@@ -56,12 +71,26 @@ def prepare(
     progress: Any,
     params: dict[str, Any] | None,
     overrides: dict[str, Any],
+    *,
+    target: Any = None,
+    allow: tuple[str, ...] | list[str] = (),
 ) -> _Run:
-    """Check the spec and the output folder; nothing starts yet (``overrides`` may hold the
-    ``rehearsal`` flag)."""
+    """Check the spec, the target and the output folder; nothing starts yet (``overrides`` may
+    hold the ``rehearsal`` flag)."""
     overrides = dict(overrides)
     rehearsal = bool(overrides.pop("rehearsal", False))
+    if target is not None:
+        is_file = isinstance(target, str | Path) and str(target) != "sandbox"
+        overrides = {**overrides, "target": str(Path(target).resolve()) if is_file else target}
     spec = load_spec(spec_or_path, rehearsal=rehearsal, **{**(params or {}), **overrides})
+    hosts = (*spec.allow, *allow, *(spec.staging.allow if spec.staging else ()))
+    if spec.staging is not None:
+        from pulsekit.gameday._schema import LINK_ACTIONS
+        from pulsekit.gameday.target import preflight
+
+        links = {s.target for s in spec.steps if s.action in LINK_ACTIONS}
+        service = spec.slo.service if spec.slo is not None else None
+        preflight(spec.staging, links, allow=hosts, slo_service=service)
     out_dir = Path(out) if out is not None else _default_out(spec)
     journal_path = out_dir / JOURNAL_FILE
     if journal_path.exists() and journal_path.stat().st_size:
@@ -69,7 +98,9 @@ def prepare(
             f"{journal_path} already holds a run; pass another out= (CLI: --out) or delete it"
         )
     out_dir.mkdir(parents=True, exist_ok=True)
-    return _Run(spec, out_dir, Journal(journal_path), progress)
+    runner = _Run(spec, out_dir, Journal(journal_path), progress)
+    runner.allow = hosts
+    return runner
 
 
 def _default_out(spec: GameDaySpec) -> Path:
@@ -93,6 +124,9 @@ class _Run:
         self.on_tick: Any = None  # the notebook's live view, redrawn with the screen
         self._pending_halt: tuple[str, str] | None = None
         self.cpu: Any = None  # CPU per service, recorded for a knee: section
+        self.allow: tuple[str, ...] = ()
+        self.deadman: Any = None
+        self.actions: Any = None  # the worker thread of a staging target's service commands
 
     def halt(self, reason: str, *, via: str) -> bool:
         """HALT now, or as soon as the load can be stopped (the sandbox may still be starting)."""
@@ -172,6 +206,8 @@ class _Run:
                 pids = {name: s.pid for name, s in shop.services.items()}
                 self.cpu = CpuRecorder(pids, max_s=spec.duration_s + 120.0).start()
                 stack.callback(self.cpu.stop)
+        elif spec.staging is not None:
+            faults = self._staging(stack, log)
         preload.join()
         self.ledger = Ledger(faults, self.journal, spec.duration_s)
         self.judge = LiveJudge(spec, self.journal, self.scraper, self.ledger, self.progress)
@@ -179,7 +215,8 @@ class _Run:
         if self.screen_state is not None:
             from pulsekit.gameday._screen_feed import ScreenFeed
 
-            self.judge.feed = ScreenFeed(self.screen_state, spec, self.scraper, self.on_tick)
+            scraper = None if isinstance(self.scraper, str) else self.scraper  # staging: Prometheus
+            self.judge.feed = ScreenFeed(self.screen_state, spec, scraper, self.on_tick)
             self.judge.feed.judge = self.judge
             stack.callback(self.judge.feed.close)
             judge = self.judge
@@ -191,6 +228,7 @@ class _Run:
             f"GameDay: {spec.title}",
             title=spec.title,
             target="sandbox" if spec.uses_sandbox else spec.target,
+            **_staging_info(spec, self.deadman),
             services=sorted({s.target for s in spec.steps}),
             duration_s=spec.duration_s,
             load={k: v for k, v in vars(spec.load).items() if v is not None and k != "locustfile"},
@@ -203,6 +241,29 @@ class _Run:
             stop_when=[c.text for c in spec.stop_when],
         )
 
+    def _staging(self, stack: contextlib.ExitStack, log: Any) -> Any:
+        """A staging target: its Prometheus as the metrics source, its Toxiproxy and its services
+        acted on (by commands) guarded by a dead-man process."""
+        from pulsekit.gameday.deadman import DeadMan
+        from pulsekit.gameday.staging import StagingFaults
+        from pulsekit.gameday.steps import MAX_TTL_S
+
+        staging = self.spec.staging
+        assert staging is not None
+        self.scraper = staging.prometheus  # SLO and burn-rate stops through its PromQL
+        if self.spec.steps:  # toxics on a TTL-less Toxiproxy, services frozen or killed
+            self.deadman = DeadMan(
+                staging.toxiproxy,
+                self.out_dir,
+                max_life=MAX_TTL_S + 60.0,
+                on_halt=lambda: self.halt(
+                    "halted by `pulsekit faults halt` (the dead-man removed the run's toxics)",
+                    via="cli",
+                ),
+            )
+            stack.callback(self.deadman.close)
+        return StagingFaults(staging, self.journal, log=log, allow=self.allow, deadman=self.deadman)
+
     def _load(self) -> Any:
         from pulsekit.load import run as load_run
 
@@ -210,9 +271,12 @@ class _Run:
         assert ledger is not None and judge is not None
         schedule: list[tuple[float, Callable[[], object]]] = []
         for step in spec.steps:
-            schedule.append((step.at_s, _call(ledger.apply, step, judge)))
+            apply, revert = _call(ledger.apply, step, judge), _call(ledger.revert, step, judge)
+            if spec.staging is not None and step.action in SERVICE_ACTIONS:
+                apply, revert = self._background(apply, step), self._background(revert, step)
+            schedule.append((step.at_s, apply))
             if step.duration_s is not None:
-                schedule.append((step.at_s + step.duration_s, _call(ledger.revert, step, judge)))
+                schedule.append((step.at_s + step.duration_s, revert))
         load = spec.load
         url = self.shop.url if self.shop is not None else spec.target
         kwargs: dict[str, Any] = {"mix": load.mix, "think_time": load.think_time}
@@ -230,11 +294,33 @@ class _Run:
             seed=load.seed,
             schedule=schedule,
             monitor=judge,
+            allow=self.allow,
             progress=False,
             **kwargs,
         )
 
+    def _background(self, call: Callable[[], None], step: Any) -> Callable[[], None]:
+        """A staging service command runs on one worker thread, in order, off the load's reading
+        loop (a slow kubectl must not delay the stop conditions); a failed one halts the run."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        def run() -> None:
+            try:
+                call()
+            except Exception as exc:
+                if self.judge is not None:
+                    self.judge.halt(f"step {step.name} failed: {exc}", via="step")
+
+        def submit() -> None:
+            if self.actions is None:
+                self.actions = ThreadPoolExecutor(1, thread_name_prefix="gameday-service")
+            self.actions.submit(run)
+
+        return submit
+
     def _rollback(self) -> list[str]:
+        if self.actions is not None:  # each command is bounded by command_timeout
+            self.actions.shutdown(wait=True)
         if self.ledger is None:
             return []
         t = self.judge.now() if self.judge else 0.0
@@ -250,7 +336,7 @@ class _Run:
     ) -> GameDayResult:
         from pulsekit.gameday.measure import measure
 
-        if self.scraper is not None:
+        if self.scraper is not None and not isinstance(self.scraper, str):
             self.scraper.stop()
         if self.cpu is not None:
             self.cpu.stop()
@@ -286,6 +372,18 @@ class _Run:
             signal=self.signal_name,
         )
         return result
+
+
+def _staging_info(spec: GameDaySpec, deadman: Any) -> dict[str, Any]:
+    staging = spec.staging
+    if staging is None:
+        return {}
+    return {
+        "toxiproxy": staging.toxiproxy,
+        "prometheus": staging.prometheus,
+        "target_file": None if staging.path is None else str(staging.path),
+        "deadman_pid": None if deadman is None else deadman.pid,
+    }
 
 
 def _preload() -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from pulsekit._util import parse_duration
 from pulsekit.errors import ConfigError, SpecError
 from pulsekit.gameday import _params
+from pulsekit.gameday import target as _target_mod
 from pulsekit.gameday._schema import (
     ACTIONS,
     KEYS,
@@ -159,6 +160,8 @@ class GameDaySpec:
     rehearsed: bool = False  # the spec's rehearsal values were applied
     description: str = ""
     path: Path | None = None
+    staging: _target_mod.StagingTarget | None = None  # a real system (target: {url:, ...})
+    allow: tuple[str, ...] = ()  # hosts allowed beside loopback (spec allow:)
 
     @property
     def uses_sandbox(self) -> bool:
@@ -260,19 +263,23 @@ def parse(
     title = raw.get("title")
     if not isinstance(title, str) or not title.strip():
         check.fail("title", "is missing; add a one-line title: Lose a database replica ...")
-    target = _target(check, raw.get("target", "sandbox"))
+    staging = _target_mod.read_target(raw.get("target", "sandbox"), where=where, base=base)
+    target = "sandbox" if staging is None else staging.url
+    allow = raw.get("allow") or []
+    if not isinstance(allow, list) or not all(isinstance(h, str) and h for h in allow):
+        check.fail("allow", f"{allow!r} must be a list of host names, e.g. [staging.example.com]")
     duration = check.duration(raw.get("duration"), "duration", required=True)
     if not 0 < duration <= MAX_DURATION_S:
         check.fail("duration", f"{duration:g}s must be above 0 and at most 1h")
     box = _sandbox(check, raw.get("sandbox") or {}) if target == "sandbox" else SandboxSpec()
-    if target != "sandbox" and raw.get("sandbox"):
-        check.fail("sandbox", "is only used with target: sandbox; remove it or the URL target")
+    if target != "sandbox" and raw.get("sandbox"):  # the shape used when run on the sandbox
+        check.keys(raw["sandbox"], "sandbox.", KEYS["sandbox"])
     load = _load(check, raw.get("load"), base, duration)
     windows = _windows(check, raw.get("windows") or {}, duration)
     hypothesis = _hypothesis(check, raw.get("hypothesis") or {}, windows)
-    slo = _slo(check, raw.get("slo"), box, target)
+    slo = _slo(check, raw.get("slo"), box, target, staging)
     price = _price(check, raw.get("price"), box, target)
-    steps = _steps(check, raw.get("steps") or [], duration, box, target)
+    steps = _steps(check, raw.get("steps") or [], duration, box, target, staging)
     stops = _stops(check, raw.get("stop_when") or [], slo)
     counters = parse_counters(check, raw.get("counters"), box, target)
     knee = parse_knee(check, raw.get("knee"), windows, load)
@@ -298,6 +305,8 @@ def parse(
         rehearsal=rehearsal,
         rehearsed=rehearsed,
         path=base,
+        staging=staging,
+        allow=tuple(allow),
     )
 
 
@@ -342,18 +351,6 @@ class _Checker:
         except ConfigError as exc:
             self.fail(key, f"does not parse: {exc}")
         raise AssertionError  # unreachable
-
-
-def _target(check: _Checker, value: Any) -> str:
-    if value == "sandbox":
-        return "sandbox"
-    if isinstance(value, Mapping):
-        check.keys(value, "target.", KEYS["target"])
-        url = value.get("url")
-        if isinstance(url, str) and url.startswith(("http://", "https://")):
-            return url.rstrip("/")
-    check.fail("target", f"{value!r} must be sandbox or {{url: http://127.0.0.1:8080}}")
-    raise AssertionError  # unreachable
 
 
 def _sandbox(check: _Checker, raw: Any) -> SandboxSpec:
@@ -480,14 +477,20 @@ def _hypothesis(
     return out
 
 
-def _slo(check: _Checker, raw: Any, box: SandboxSpec, target: str) -> SLOSpec | None:
+def _slo(check: _Checker, raw: Any, box: SandboxSpec, target: str, staging: Any) -> SLOSpec | None:
     if raw is None:
         return None
     check.keys(raw, "slo.", KEYS["slo"])
-    if target != "sandbox":
-        check.fail("slo", "is judged on the sandbox's scraped metrics; remove it for a URL target")
+    if target != "sandbox" and (staging is None or staging.prometheus is None):
+        check.fail(
+            "slo",
+            "is judged on the sandbox's scraped metrics or the target's Prometheus; add "
+            "prometheus: URL to the target or remove slo:",
+        )
     out: dict[str, Any] = {}
-    if "service" in raw:
+    if "service" in raw and target != "sandbox":
+        out["service"] = str(raw["service"])
+    elif "service" in raw:
         services, _ = known_targets(box)
         if raw["service"] not in services:
             check.fail(
@@ -549,7 +552,7 @@ def _price(check: _Checker, raw: Any, box: SandboxSpec, target: str) -> PriceSpe
 
 
 def _steps(
-    check: _Checker, raw: Any, duration: float, box: SandboxSpec, target: str
+    check: _Checker, raw: Any, duration: float, box: SandboxSpec, target: str, staging: Any
 ) -> tuple[Step, ...]:
     if not isinstance(raw, list):
         check.fail("steps", "must be a list like [{at: 25s, action: kill, target: db-replica-1}]")
@@ -579,10 +582,16 @@ def _steps(
         if length_s is not None and action in ("restart", "thaw"):
             check.fail(f"{key}.duration", f"means nothing for {action}; remove it")
         name = item.get("target")
-        if target != "sandbox":
-            check.fail(
-                key, f"{action} needs target: sandbox (a URL target has no services to act on)"
-            )
+        if staging is not None:
+            if not isinstance(name, str) or not name:
+                check.fail(f"{key}.target", "is missing; name a service or a Toxiproxy link")
+            _target_mod.check_step(staging, str(action), str(name), f"{check.where}: {key}")
+            params = tuple(sorted((k, v) for k, v in item.items() if k in ACTIONS[action]))
+            for k, v in params:
+                check.number(v, f"{key}.{k}")
+            label = str(item.get("name") or f"{action} {name}")
+            out.append(Step(label, at, str(action), str(name), params, length_s))
+            continue
         pool, kind = (services, "service") if action in SERVICE_ACTIONS else (links, "link")
         if action in KNOB_ACTIONS:
             apis = [s for s in services if s.startswith("api-")]

@@ -138,8 +138,8 @@ def test_a_file_that_is_not_yaml_is_refused_with_its_line(tmp_path: Path) -> Non
 
 
 def test_a_url_target_has_no_services_to_kill() -> None:
-    """Steps acting on services need the sandbox; a URL target says so."""
-    with pytest.raises(SpecError, match=r"steps\[0\] kill needs target: sandbox"):
+    """Steps acting on services need a service of the target; a bare URL target has none."""
+    with pytest.raises(SpecError, match=r"steps\[0\].target 'db-replica-1' is not a service"):
         load_spec(base(target={"url": "http://127.0.0.1:9"}))
 
 
@@ -168,6 +168,6 @@ def test_the_cli_refuses_a_bad_spec_with_exit_1_and_one_line(tmp_path: Path) -> 
     assert done.stderr.strip().splitlines() == [
         f"Error: {bad}: bogus is not a known key; use one of title, description, target, "
         "sandbox, load, duration, windows, hypothesis, steps, stop_when, slo, price, counters, "
-        "knee, rehearsal"
+        "knee, rehearsal, allow"
     ]
     assert not (tmp_path / "runs").exists()
