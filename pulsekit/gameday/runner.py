@@ -284,6 +284,15 @@ class _Run:
             kwargs = {"locustfile": load.locustfile}
         if load.stages is not None:
             kwargs["stages"] = list(load.stages)
+        if load.expect_workers is not None:
+            kwargs["expect_workers"] = (
+                list(load.expect_workers)
+                if isinstance(load.expect_workers, tuple)
+                else load.expect_workers
+            )
+            kwargs["master_bind"] = load.master_bind
+            if load.worker_wait_s is not None:
+                kwargs["worker_wait"] = load.worker_wait_s
         return load_run(
             url,
             users=load.users,

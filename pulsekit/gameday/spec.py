@@ -63,6 +63,9 @@ class LoadSpec:
     workers: int = 0
     seed: int | None = 7
     stages: tuple[tuple[float, float], ...] | None = None  # (seconds, arrivals/s), open model
+    expect_workers: int | tuple[str, ...] | None = None  # load workers on other hosts
+    master_bind: str | None = None  # ADDRESS[:PORT] those workers join (`pulsekit load worker`)
+    worker_wait_s: float | None = None  # how long the master waits for them
 
 
 @dataclass(frozen=True)
@@ -353,6 +356,37 @@ class _Checker:
         raise AssertionError  # unreachable
 
 
+def _remote_workers(check: _Checker, raw: Mapping[str, Any], out: dict[str, Any]) -> None:
+    """``expect_workers`` / ``master_bind`` / ``worker_wait``: load from workers on other hosts."""
+    if ("expect_workers" in raw) != ("master_bind" in raw):
+        given, missing = (
+            ("expect_workers", "master_bind")
+            if "expect_workers" in raw
+            else ("master_bind", "expect_workers")
+        )
+        check.fail(f"load.{missing}", f"is missing; load.{given} needs it too")
+    if "expect_workers" not in raw:
+        if "worker_wait" in raw:
+            check.fail("load.worker_wait", "means nothing without load.expect_workers; remove it")
+        return
+    if out.get("workers"):
+        check.fail("load.workers", "cannot go with load.expect_workers (remote workers); pick one")
+    wanted = raw["expect_workers"]
+    if isinstance(wanted, list):
+        if not wanted or not all(isinstance(n, str) and n for n in wanted):
+            check.fail("load.expect_workers", f"{wanted!r} must be a count or a list of names")
+        out["expect_workers"] = tuple(wanted)
+    else:
+        out["expect_workers"] = check.number(wanted, "load.expect_workers", integer=True, low=1)
+        if out["expect_workers"] > 64:
+            check.fail("load.expect_workers", f"{wanted} is more than 64 workers")
+    if not isinstance(raw["master_bind"], str) or not raw["master_bind"]:
+        check.fail("load.master_bind", f"{raw['master_bind']!r} must be ADDRESS[:PORT]")
+    out["master_bind"] = raw["master_bind"]
+    if "worker_wait" in raw:
+        out["worker_wait_s"] = check.duration(raw["worker_wait"], "load.worker_wait")
+
+
 def _sandbox(check: _Checker, raw: Any) -> SandboxSpec:
     check.keys(raw, "sandbox.", KEYS["sandbox"])
     values: dict[str, Any] = {
@@ -396,6 +430,7 @@ def _load(check: _Checker, raw: Any, base: Path | None, duration: float) -> Load
         out["workers"] = check.number(raw["workers"], "load.workers", integer=True)
     if "seed" in raw:
         out["seed"] = None if raw["seed"] is None else check.number(raw["seed"], "load.seed")
+    _remote_workers(check, raw, out)
     if "mix" in raw:
         from pulsekit.load._mixes import MIXES
 

@@ -184,6 +184,9 @@ class Staging:
     url: str  # the gateway through the proxy, on the host's own address
     toxiproxy: str  # the proxy's Toxiproxy API on the host's own address
     proxy_name: str
+    sandbox_name: str = ""  # the sandbox's name (``pulsekit sandbox status --name``)
+    state: dict[str, Any] = field(default_factory=dict)  # its state: services, their PIDs
+    prometheus: str | None = None  # its Prometheus through the proxy (``prometheus=True``)
 
 
 def _read_line(stream: IO[str], proc: subprocess.Popen[Any], timeout: float, what: str) -> str:
@@ -218,7 +221,16 @@ def _drain(stream: IO[str]) -> None:
     threading.Thread(target=read, daemon=True).start()
 
 
-def start_staging(host: Host, *, port: int = 8080, api_port: int = 8474) -> Staging:
+def start_staging(
+    host: Host,
+    *,
+    port: int = 8080,
+    api_port: int = 8474,
+    replicas: int = 1,
+    db_replicas: int = 0,
+    prometheus: bool = False,
+    prometheus_port: int = 9090,
+) -> Staging:
     """Start a small sandbox in ``host`` and a fault proxy in front of its gateway.
 
     Inside its own namespace the host has its own ports, so the well-known ones are free.
@@ -232,14 +244,15 @@ def start_staging(host: Host, *, port: int = 8080, api_port: int = 8474) -> Stag
             "sandbox",
             "up",
             "--replicas",
-            "1",
+            str(replicas),
             "--db-replicas",
-            "0",
+            str(db_replicas),
             "--db",
             "embedded",
             "--json",
             "--name",
             name,
+            *(["--prometheus"] if prometheus else []),
         ],
         stdout=subprocess.PIPE,
         text=True,
@@ -251,7 +264,14 @@ def start_staging(host: Host, *, port: int = 8080, api_port: int = 8474) -> Stag
     folder = Path(tempfile.mkdtemp(prefix="pulsekit-staging-"))
     config = folder / "proxies.json"
     listen = f"{host.address}:{port}"
-    config.write_text(json.dumps([{"name": "gateway", "listen": listen, "upstream": gateway}]))
+    proxies = [{"name": "gateway", "listen": listen, "upstream": gateway}]
+    prom_url = None
+    if prometheus:  # its Prometheus too, through the same proxy on the host's address
+        upstream = str(state["prometheus_url"]).split("//", 1)[-1].rstrip("/")
+        prom_listen = f"{host.address}:{prometheus_port}"
+        proxies.append({"name": "prometheus", "listen": prom_listen, "upstream": upstream})
+        prom_url = f"http://{prom_listen}"
+    config.write_text(json.dumps(proxies))
     proxy = host.popen(
         [
             sys.executable,
@@ -275,4 +295,12 @@ def start_staging(host: Host, *, port: int = 8080, api_port: int = 8474) -> Stag
     _read_line(proxy.stderr, proxy, 60, "the staging fault proxy")
     _drain(proxy.stderr)
     shutil.rmtree(folder, ignore_errors=True)
-    return Staging(host, f"http://{listen}", f"http://{host.address}:{api_port}", "gateway")
+    return Staging(
+        host,
+        f"http://{listen}",
+        f"http://{host.address}:{api_port}",
+        "gateway",
+        name,
+        state,
+        prom_url,
+    )

@@ -171,3 +171,35 @@ def test_the_cli_refuses_a_bad_spec_with_exit_1_and_one_line(tmp_path: Path) -> 
         "knee, rehearsal, allow"
     ]
     assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize(
+    ("load", "names"),
+    [
+        ({"users": 10, "expect_workers": 2}, ["load.master_bind", "is missing"]),
+        ({"users": 10, "master_bind": "10.0.0.1"}, ["load.expect_workers", "is missing"]),
+        ({"users": 10, "worker_wait": "30s"}, ["load.worker_wait", "without load.expect_workers"]),
+        (
+            {"users": 10, "workers": 2, "expect_workers": 2, "master_bind": "10.0.0.1"},
+            ["load.workers", "cannot go with load.expect_workers"],
+        ),
+        ({"users": 10, "expect_workers": 0, "master_bind": "x"}, ["load.expect_workers", ">= 1"]),
+        ({"users": 10, "expect_workers": 65, "master_bind": "x"}, ["more than 64"]),
+        ({"users": 10, "expect_workers": [1], "master_bind": "x"}, ["a count or a list of names"]),
+        ({"users": 10, "expect_workers": 2, "master_bind": 5}, ["load.master_bind", "ADDRESS"]),
+    ],
+)
+def test_load_workers_on_other_hosts_are_checked_before_anything_starts(
+    load: dict[str, Any], names: list[str]
+) -> None:
+    """expect_workers and master_bind go together, not with local workers, and are well formed."""
+    with pytest.raises(SpecError) as err:
+        load_spec(base(load=load))
+    assert all(n in str(err.value) for n in names), err.value
+
+
+def test_load_workers_on_other_hosts_reach_the_spec() -> None:
+    spec = load_spec(
+        base(load={"users": 4, "expect_workers": ["a", "b"], "master_bind": "10.0.0.1:5557"})
+    )
+    assert spec.load.expect_workers == ("a", "b") and spec.load.master_bind == "10.0.0.1:5557"
