@@ -14,7 +14,11 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, replace
 from typing import Any
+
+from pulsekit.load._config import ChildConfig
+from pulsekit.load.shapes import RateStages, UserStages
 
 LOWEST, HIGHEST, DIGITS = 1, 60_000_000, 3  # microseconds: 1 µs .. 60 s, 3 significant digits
 DRAIN_S = 3.0  # how long in-flight open-model requests may finish after the plan ends
@@ -119,15 +123,13 @@ class Recorder:
 class Arrivals:
     """Open-model state of one process: the plan, idle virtual users, in-flight arrivals."""
 
-    def __init__(self, cfg: dict[str, Any], recorder: Recorder, index: int) -> None:
+    def __init__(self, cfg: ChildConfig, recorder: Recorder, index: int) -> None:
         from gevent.pool import Group
 
-        from pulsekit.load.shapes import Stage
-
         self.cfg, self.recorder, self.index = cfg, recorder, index
-        self.stages = [Stage(float(d), float(t)) for d, t in cfg["stages"]]
-        self.share = 1.0 / max(1, int(cfg["workers"]))
-        self.limit = max(1, int(cfg["max_in_flight"] * self.share))
+        self.stages: RateStages = cfg.rate_stages()
+        self.share = 1.0 / max(1, cfg.workers)
+        self.limit = max(1, int(cfg.max_in_flight * self.share))
         self.group = Group()
         self.idle: dict[type, list[Any]] = {}
         self.finished = False  # every planned arrival was started and the drain is over
@@ -205,26 +207,24 @@ def _import_object(spec: str) -> Any:
     return obj
 
 
-def _user_classes(cfg: dict[str, Any]) -> tuple[list[type], Any]:
+def _user_classes(cfg: ChildConfig, index: int) -> tuple[list[type], Any]:
     """The configured user classes and the LoadTestShape class (or None)."""
     from pulsekit.load import _mixes
 
-    shape = _import_object(cfg["shape_class"]) if cfg.get("shape_class") else None
-    if cfg.get("locustfile"):
+    shape = _import_object(cfg.shape_class) if cfg.shape_class else None
+    if cfg.locustfile:
         from locust.util.load_locustfile import load_locustfile
 
-        users, shapes = load_locustfile(cfg["locustfile"])
+        users, shapes = load_locustfile(cfg.locustfile)
         if not users:
-            raise ValueError(f"locustfile {cfg['locustfile']} defines no User class")
+            raise ValueError(f"locustfile {cfg.locustfile} defines no User class")
         if shape is None and shapes:
             shape = type(shapes[0])
         return list(users.values()), shape
-    if cfg.get("user_class"):
-        return [_import_object(cfg["user_class"])], shape
-    think = (float(cfg["think"][0]), float(cfg["think"][1]))
-    seed = cfg.get("seed")
-    seed = int(seed) + int(cfg.get("index", 0)) if seed is not None else int(time.time_ns())
-    cls = _mixes.build(cfg["mix"], think=think, seed=seed, request=cfg.get("request"))
+    if cfg.user_class:
+        return [_import_object(cfg.user_class)], shape
+    seed = cfg.seed + index if cfg.seed is not None else time.time_ns()
+    cls = _mixes.build(cfg.mix or "shopper", think=cfg.think, seed=seed, request=cfg.request)
     return [cls], shape
 
 
@@ -243,12 +243,11 @@ def _scheduler_class(arrivals: Arrivals, vu_classes: list[type]) -> type:
     return PulsekitArrivals
 
 
-def _stages_shape(stages: list[list[float]]) -> type:
+def _stages_shape(plan: UserStages) -> type:
     from locust import LoadTestShape
 
-    from pulsekit.load.shapes import Stage, total_duration, value_at
+    from pulsekit.load.shapes import total_duration, value_at
 
-    plan = [Stage(float(d), float(t)) for d, t in stages]
     end = total_duration(plan)
 
     class PulsekitStages(LoadTestShape):
@@ -280,29 +279,48 @@ def _locust_stats(env: Any) -> dict[str, Any]:
     return out
 
 
+@dataclass(frozen=True)
+class Invocation:
+    """How this process was started: ``CONFIG local|master --fd N`` or ``CONFIG worker PORT INDEX``."""
+
+    config: str
+    role: str = "local"
+    fd: int = -1  # the parent's pipe (local and master): where records go
+    port: int = 0  # the master's port (master and worker)
+    index: int = 0  # the worker's number (0 for local and master)
+
+    @classmethod
+    def parse(cls, argv: list[str]) -> Invocation:
+        config, role, *rest = [*argv, "local"] if len(argv) == 1 else argv
+        if role == "worker":
+            return cls(config, role, port=int(rest[0]), index=int(rest[1]))
+        if role not in ("local", "master"):
+            raise ValueError(f"role {role!r} is not local, master or worker")
+        fd = int(rest[1]) if rest[:1] == ["--fd"] and len(rest) > 1 else -1
+        return cls(config, role, fd=fd)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m pulsekit.load._child CONFIG.json [local|master|worker PORT INDEX]``."""
-    args = list(sys.argv[1:] if argv is None else argv)
+    """``python -m pulsekit.load._child CONFIG.json [local|master --fd N | worker PORT INDEX]``."""
+    inv = Invocation.parse(list(sys.argv[1:] if argv is None else argv))
+    cfg = ChildConfig.read(inv.config)
     procs: list[subprocess.Popen[bytes]] = []
-    if len(args) > 1 and args[1] == "master":
-        procs, port = _spawn_workers(args[0])  # before importing locust: imports overlap
-        args.append(str(port))
+    if inv.role == "master":
+        procs, port = _spawn_workers(inv.config, cfg)  # before importing locust: imports overlap
+        inv = replace(inv, port=port)
     import gevent
     import gevent.event
     import locust  # noqa: F401  (monkey-patches this process with gevent)
     from locust.env import Environment
     from locust.log import setup_logging
 
-    with open(args[0]) as fh:
-        cfg = json.load(fh)
-    role = args[1] if len(args) > 1 else "local"
-    cfg["index"] = int(args[3]) if role == "worker" else 0
+    role = inv.role
     setup_logging("WARNING")
-    if cfg.get("seed") is not None:
+    if cfg.seed is not None:
         import random
 
-        random.seed(int(cfg["seed"]) + (int(args[3]) if role == "worker" else 0))
-    fd = int(cfg.get("fd", -1))
+        random.seed(cfg.seed + inv.index)
+    fd = inv.fd
 
     def emit(obj: dict[str, Any]) -> None:
         data = (json.dumps(obj, separators=(",", ":")) + "\n").encode()
@@ -323,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
                 os._exit(3)
 
     try:
-        classes, shape = _user_classes(cfg)
+        classes, shape = _user_classes(cfg, inv.index)
     except Exception as exc:
         if role == "worker":
             raise
@@ -331,26 +349,25 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     recorder = Recorder()
-    index = int(args[3]) if role == "worker" else 0
-    arrivals = Arrivals(cfg, recorder, index) if cfg["model"] == "open" else None
+    arrivals = Arrivals(cfg, recorder, inv.index) if cfg.model == "open" else None
     run_classes = [_scheduler_class(arrivals, classes)] if arrivals else classes
     shape_obj = None
     if role != "worker":
         if arrivals is None and shape is not None:
             shape_obj = shape()
-        elif arrivals is None and cfg.get("shaped"):
-            shape_obj = _stages_shape(cfg["stages"])()
-    env = Environment(user_classes=run_classes, shape_class=shape_obj, host=cfg["url"])
+        elif arrivals is None and cfg.shaped:
+            shape_obj = _stages_shape(cfg.user_stages())()
+    env = Environment(user_classes=run_classes, shape_class=shape_obj, host=cfg.url)
 
     if role == "worker":
-        return _worker(env, recorder, arrivals, args, orphan_watch)
+        return _worker(env, recorder, arrivals, inv, orphan_watch)
 
     env.events.request.add_listener(recorder.on_request)
     runner: Any
-    workers = int(cfg["workers"])
+    workers = cfg.workers
     plans_done: list[Any] = []
     if role == "master":
-        runner = env.create_master_runner("127.0.0.1", int(args[2]))
+        runner = env.create_master_runner("127.0.0.1", inv.port)
         runner.register_message("pk_interval", lambda msg, **_: emit(msg.data))
         runner.register_message("pk_warning", lambda msg, **_: emit(msg.data))
         runner.register_message("pk_done", lambda msg, **_: plans_done.append(msg.data))
@@ -397,9 +414,9 @@ def main(argv: list[str] | None = None) -> int:
     elif arrivals is not None:
         runner.start(max(1, workers), float(max(1, workers)))
     else:
-        runner.start(int(cfg["users"]), float(cfg["spawn_rate"]))
+        runner.start(cfg.users or 1, cfg.spawn_rate)
     gevent.spawn(ticker)
-    end = time.time() + float(cfg["duration"])  # wall clock: gevent timers can fire early
+    end = time.time() + cfg.duration  # wall clock: gevent timers can fire early
     while not done.wait(timeout=0.1):
         if arrivals is not None:  # open model: stop when every planned arrival was made
             finished = arrivals.finished if role == "local" else len(plans_done) >= workers
@@ -422,16 +439,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _spawn_workers(config: str) -> tuple[list[subprocess.Popen[bytes]], int]:
+def _spawn_workers(config: str, cfg: ChildConfig) -> tuple[list[subprocess.Popen[bytes]], int]:
     """Start the worker processes on a port that was free a moment ago (they retry connecting)."""
     from pulsekit._util import free_port
 
-    with open(config) as fh:
-        cfg = json.load(fh)
     port = free_port()
     procs = []
-    with open(cfg["log"] + ".workers", "ab") as log:
-        for i in range(int(cfg["workers"])):
+    with open(cfg.log + ".workers", "ab") as log:
+        for i in range(cfg.workers):
             cmd = [
                 sys.executable,
                 "-m",
@@ -452,12 +467,12 @@ def _users(runner: Any, role: str) -> int:
 
 
 def _worker(
-    env: Any, recorder: Recorder, arrivals: Arrivals | None, args: list[str], watch: Any
+    env: Any, recorder: Recorder, arrivals: Arrivals | None, inv: Invocation, watch: Any
 ) -> int:
     import gevent
 
     env.events.request.add_listener(recorder.on_request)
-    runner = env.create_worker_runner("127.0.0.1", int(args[2]))
+    runner = env.create_worker_runner("127.0.0.1", inv.port)
 
     def send(force: bool = False) -> None:
         inflight = len(arrivals.group) if arrivals else 0
@@ -483,12 +498,12 @@ def _worker(
     env.events.test_stop.add_listener(on_stop)
     env.events.cpu_warning.add_listener(
         lambda **kw: runner.send_message(
-            "pk_warning", {"type": "warning", "message": f"worker {args[3]} CPU above 90%"}
+            "pk_warning", {"type": "warning", "message": f"worker {inv.index} CPU above 90%"}
         )
     )
     gevent.spawn(ticker)
     if arrivals is not None:
-        arrivals.on_done = lambda: runner.send_message("pk_done", {"index": args[3]})
+        arrivals.on_done = lambda: runner.send_message("pk_done", {"index": str(inv.index)})
     gevent.spawn(watch, runner.quit)
     runner.greenlet.join()
     return 0

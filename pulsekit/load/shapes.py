@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import NewType
 
 from pulsekit._util import parse_duration
 from pulsekit.errors import ConfigError
@@ -17,6 +18,12 @@ class Stage:
 
     duration: float
     target: float
+
+
+UserStages = NewType("UserStages", tuple[Stage, ...])
+"""A closed-model plan: each stage's target is a number of concurrent users."""
+RateStages = NewType("RateStages", tuple[Stage, ...])
+"""An open-model plan: each stage's target is an arrival rate in requests/s."""
 
 
 def stages_for(shape: str, target: float, duration: float) -> tuple[Stage, ...]:
