@@ -35,7 +35,9 @@ def test_links_are_values() -> None:
 
 def test_no_arrow() -> None:
     """A name without '->' is refused, naming the field and the form."""
-    with pytest.raises(ConfigError, match=r"link='api' has no '->'; name one hop as 'source->target'"):
+    with pytest.raises(
+        ConfigError, match=r"link='api' has no '->'; name one hop as 'source->target'"
+    ):
         LinkName.parse("api")
 
 
