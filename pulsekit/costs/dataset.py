@@ -46,7 +46,8 @@ def _ts(value: Any, field: str) -> datetime:
             ) from exc
     if value.tzinfo is not None:
         value = value.astimezone(UTC)
-    return value.replace(tzinfo=None)
+    stamp: datetime = value.replace(tzinfo=None)
+    return stamp
 
 
 def parse_window(window: Window) -> tuple[datetime, datetime] | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pulsekit.load.thresholds import Threshold, ThresholdResult, evaluate, parse_thresholds
 
@@ -180,6 +180,7 @@ class LoadResult:
             import matplotlib.pyplot as plt
 
             _, (top, bottom) = plt.subplots(2, 1, figsize=(10, 6), sharex=True)
+            top = cast("Axes", top)
         else:
             top = ax
             bottom = ax.twinx()

@@ -65,8 +65,8 @@ def parse_stages(stages: Sequence[object]) -> tuple[Stage, ...]:
         if isinstance(item, Stage):
             dur, target = item.duration, item.target
         elif isinstance(item, Sequence) and not isinstance(item, str) and len(item) == 2:
-            dur = parse_duration(item[0], field=f"stages[{i}] duration")  # type: ignore[arg-type]
-            target = item[1]  # type: ignore[assignment]
+            dur = parse_duration(item[0], field=f"stages[{i}] duration")
+            target = item[1]
         elif isinstance(item, dict) and {"duration", "target"} <= item.keys():
             dur = parse_duration(item["duration"], field=f"stages[{i}] duration")
             target = item["target"]

@@ -44,7 +44,7 @@ def shade_faults(ax: Axes, faults: Any, *, label: bool = True) -> None:
                 t0,  # type: ignore[arg-type]
                 0.98 - 0.08 * (n % 3),
                 f" {text}",
-                transform=ax.get_xaxis_transform(),  # type: ignore[arg-type]
+                transform=ax.get_xaxis_transform(),
                 va="top",
                 fontsize=8,
                 color="tab:red",

@@ -175,7 +175,7 @@ class SloWindow:
 
     def _delta(self, after: list[Any], name: str, keep: Any) -> float:
         def total(rows: list[Any]) -> float:
-            return sum(v for n, labels, v in rows if n == name and keep(labels))
+            return float(sum(v for n, labels, v in rows if n == name and keep(labels)))
 
         return max(0.0, total(after) - total(self._before))
 
