@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pulsekit.costs._engine import query_df
+from pulsekit.costs._window import parse_window
 from pulsekit.costs.results import money, new_axes
 from pulsekit.errors import CostError
 
@@ -202,8 +203,6 @@ def detect(
     cost - median >= ``min_impact`` dollars. Consecutive days form one anomaly. Windows in
     ``planned`` (e.g. a GameDay) mark overlapping anomalies ``PLANNED_ACTIVITY``.
     """
-    from pulsekit.costs.dataset import parse_window
-
     if lookback < 2 or min_history < 2 or min_history > lookback:
         raise CostError(
             f"lookback={lookback}, min_history={min_history}: need 2 <= min_history <= lookback"

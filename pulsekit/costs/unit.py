@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from pulsekit._util import parse_duration
 from pulsekit.costs._engine import ident, query_df
+from pulsekit.costs._window import parse_window
 from pulsekit.costs.results import CostTable, money
 from pulsekit.errors import CostError
 
@@ -90,9 +92,6 @@ def window_cost(
 ) -> CostTable:
     """What a time window (a GameDay, an incident) cost, against the same window ``baseline``
     earlier. Charges are prorated by how much of their charge period falls in the window."""
-    from pulsekit._util import parse_duration
-    from pulsekit.costs.dataset import parse_window
-
     s, e = parse_window((start, end)) or (datetime.min, datetime.min)
     shift = timedelta(seconds=parse_duration(baseline, field="baseline"))
     expr = f"coalesce(CAST({data.dimension(by)} AS VARCHAR), '(none)')"

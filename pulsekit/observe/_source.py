@@ -7,6 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from pulsekit.errors import ConfigError
 from pulsekit.observe._series import check_samples
+from pulsekit.observe._series import to_timestamp as to_timestamp  # re-exported: its old home
+from pulsekit.observe.prometheus import Prometheus
+from pulsekit.observe.scrape import Scraper
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -26,9 +29,6 @@ def to_samples(
     A sandbox started with ``prometheus=True`` counts as its Prometheus.
     """
     import pandas as pd
-
-    from pulsekit.observe.prometheus import Prometheus
-    from pulsekit.observe.scrape import Scraper
 
     if isinstance(source, Scraper):
         frame = source.df
@@ -54,13 +54,3 @@ def to_samples(
             keep &= times <= to_timestamp(end)
         frame = frame[keep]
     return frame
-
-
-def to_timestamp(value: Any) -> pd.Timestamp:
-    """A UTC Timestamp from unix seconds, a datetime, a Timestamp or an ISO string."""
-    import pandas as pd
-
-    if isinstance(value, int | float):
-        return pd.Timestamp(float(value), unit="s", tz="UTC")
-    stamp = pd.Timestamp(value)
-    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")

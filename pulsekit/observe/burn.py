@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pulsekit._util import parse_duration
+from pulsekit._util import format_duration, parse_duration
 from pulsekit.errors import ConfigError, ObserveError
 from pulsekit.observe._series import cumulative, label_filter, values_at
 from pulsekit.observe._source import to_samples
@@ -86,8 +86,6 @@ class SLOReport:
 
 
 def _dur(seconds_: float) -> str:
-    from pulsekit.observe.slo import format_duration
-
     return format_duration(seconds_)
 
 

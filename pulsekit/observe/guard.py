@@ -9,6 +9,7 @@ from typing import Any
 
 from pulsekit._util import parse_duration
 from pulsekit.errors import ConfigError, ObserveError
+from pulsekit.observe._source import to_samples
 from pulsekit.observe.burn import good_total, sli_samples, window_ratio
 from pulsekit.observe.slo import SLO
 
@@ -45,8 +46,6 @@ class Guard:
     step: float
 
     def __call__(self) -> Verdict:
-        from pulsekit.observe._source import to_samples
-
         now = time.time()
         lookback = max(self.window * 3, 30.0)
         try:

@@ -10,6 +10,10 @@ from urllib.parse import urlsplit
 
 from pulsekit._util import parse_duration
 from pulsekit.errors import ConfigError, ObserveError, QueryError
+from pulsekit.observe._exposition import format_labels
+from pulsekit.observe._http import get_status, get_text, post_form_json
+from pulsekit.observe._series import to_timestamp
+from pulsekit.observe.scrape import samples_frame
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,8 +45,6 @@ class Prometheus:
         return f"Prometheus({self.url!r})"
 
     def _call(self, path: str, params: dict[str, str]) -> Any:
-        from pulsekit.observe._http import post_form_json
-
         try:
             status, body = post_form_json(f"{self.url}{path}", params, timeout=self.timeout)
         except OSError as exc:
@@ -60,8 +62,6 @@ class Prometheus:
 
     def ready(self) -> bool:
         """True when ``/-/ready`` answers 200."""
-        from pulsekit.observe._http import get_status
-
         return get_status(f"{self.url}/-/ready", timeout=min(self.timeout, 2.0)) == 200
 
     def query(self, expr: str, *, at: Any = None) -> pd.DataFrame:
@@ -114,9 +114,6 @@ class Prometheus:
         """Raw series of ``metrics`` as tidy samples (target = the ``job`` label)."""
         import pandas as pd
 
-        from pulsekit.observe._exposition import format_labels
-        from pulsekit.observe.scrape import samples_frame
-
         t1 = _unix(end) if end is not None else time.time()
         t0 = _unix(start) if start is not None else t1 - parse_duration(lookback, field="lookback")
         names = "|".join(re.escape(m) for m in metrics)
@@ -149,8 +146,6 @@ class Prometheus:
         """Active scrape targets: ``job``, ``url``, ``health``, ``last_error``."""
         import json
 
-        from pulsekit.observe._http import get_text
-
         try:
             body = json.loads(get_text(f"{self.url}/api/v1/targets", timeout=self.timeout))
         except OSError as exc:
@@ -168,8 +163,6 @@ class Prometheus:
 
 
 def _unix(value: Any) -> float:
-    from pulsekit.observe._source import to_timestamp
-
     return float(to_timestamp(value).value / 1e9)
 
 

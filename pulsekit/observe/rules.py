@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from pulsekit.observe.slo import format_duration
+from pulsekit._util import format_duration
 
 if TYPE_CHECKING:
     from pulsekit.observe.slo import SLO
