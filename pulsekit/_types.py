@@ -5,9 +5,11 @@ Only the standard library is imported here: every practice package may import th
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
-from typing import Literal, TypeAlias
+from datetime import date, datetime
+from typing import Any, Literal, Protocol, TypeAlias
 
 from pulsekit.errors import ConfigError
 
@@ -23,6 +25,42 @@ Duration: TypeAlias = str | float
 """A duration as a user writes it: seconds, or a string such as ``"30s"``, ``"1m30s"``, ``"250ms"``."""
 LoadModel: TypeAlias = Literal["closed", "open"]
 """``closed``: a number of users with think time; ``open``: an arrival rate in requests/s."""
+Instant: TypeAlias = float | str | datetime | date
+"""A point in time: unix seconds, an ISO string, a datetime (a pandas Timestamp is one) or a date."""
+PathLike: TypeAlias = str | os.PathLike[str]
+"""A file or folder, as a string or a ``pathlib.Path``."""
+Configuration: TypeAlias = dict[str, Any]
+"""Chaos Toolkit's ``configuration`` block as its activities receive it (an edge: JSON from the
+experiment file; chaoslib names it the same)."""
+Secrets: TypeAlias = dict[str, Any]
+"""Chaos Toolkit's ``secrets`` block (never logged)."""
+
+
+class HasURL(Protocol):
+    """Anything that names its HTTP root: a Sandbox (its gateway), a FaultProxy (its API)."""
+
+    @property
+    def url(self) -> str: ...
+
+
+class HasProxyURL(Protocol):
+    """A Sandbox: it knows the API URL of the fault proxy that carries its links."""
+
+    @property
+    def proxy_url(self) -> str: ...
+
+
+class HasPrometheusURL(Protocol):
+    """A Sandbox started with ``prometheus=True``: it knows its Prometheus's URL."""
+
+    @property
+    def prometheus_url(self) -> str | None: ...
+
+
+ProxyTarget: TypeAlias = str | HasProxyURL | HasURL | None
+"""Where the fault proxy's API is: a URL, a Sandbox, a FaultProxy, or None (``PULSEKIT_PROXY_URL``)."""
+LoadTarget: TypeAlias = str | HasURL
+"""What load is put on: a URL, or anything with ``.url`` (a Sandbox: its gateway)."""
 
 _SIDE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 ARROW = "->"

@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Hashable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from pulsekit._types import Instant
 from pulsekit.errors import ConfigError, MetricNotFoundError
 from pulsekit.observe._exposition import parse_labels
 
@@ -181,7 +182,7 @@ def bucket_quantile(q: float, bounds: Sequence[float], counts: Sequence[float]) 
     return start + (end - start) * (rank / count)
 
 
-def to_timestamp(value: Any) -> pd.Timestamp:
+def to_timestamp(value: Instant) -> pd.Timestamp:
     """A UTC Timestamp from unix seconds, a datetime, a Timestamp or an ISO string."""
     import pandas as pd
 

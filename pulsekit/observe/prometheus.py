@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from pulsekit._types import Instant
 from pulsekit._util import parse_duration
 from pulsekit.errors import ConfigError, ObserveError, QueryError
 from pulsekit.observe._exposition import format_labels
@@ -64,7 +65,7 @@ class Prometheus:
         """True when ``/-/ready`` answers 200."""
         return get_status(f"{self.url}/-/ready", timeout=min(self.timeout, 2.0)) == 200
 
-    def query(self, expr: str, *, at: Any = None) -> pd.DataFrame:
+    def query(self, expr: str, *, at: Instant | None = None) -> pd.DataFrame:
         """An instant query: one row per series (``time``, label columns, ``value``)."""
         params = {"query": expr}
         if at is not None:
@@ -81,7 +82,7 @@ class Prometheus:
         return _frame(rows)
 
     def query_range(
-        self, expr: str, *, start: Any, end: Any = None, step: str | float = "1s"
+        self, expr: str, *, start: Instant, end: Instant | None = None, step: str | float = "1s"
     ) -> pd.DataFrame:
         """A range query: one row per series and step (long format)."""
         t0, t1 = _unix(start), _unix(end if end is not None else time.time())
@@ -106,8 +107,8 @@ class Prometheus:
         self,
         metrics: Sequence[str],
         *,
-        start: Any = None,
-        end: Any = None,
+        start: Instant | None = None,
+        end: Instant | None = None,
         step: str | float = "1s",
         lookback: str | float = "5m",
     ) -> pd.DataFrame:
@@ -162,7 +163,7 @@ class Prometheus:
         return _frame(rows, times=False)
 
 
-def _unix(value: Any) -> float:
+def _unix(value: Instant) -> float:
     return float(to_timestamp(value).value / 1e9)
 
 

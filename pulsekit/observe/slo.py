@@ -16,6 +16,7 @@ from pulsekit.observe import rules as _rules
 if TYPE_CHECKING:
     import pandas as pd
 
+    from pulsekit.observe._source import MetricsSource
     from pulsekit.observe.burn import SLOReport
 
 DAY = 86400.0
@@ -212,7 +213,7 @@ class SLO:
             min_window=parse_duration(min_window, field="min_window"),
         )
 
-    def evaluate(self, source: Any, **kwargs: Any) -> SLOReport:
+    def evaluate(self, source: MetricsSource, **kwargs: Any) -> SLOReport:
         """Burn rates, budget and alert timeline over ``source`` (see :func:`evaluate`)."""
         return _burn.evaluate(self, source, **kwargs)
 
