@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TypeAlias
 
 from pulsekit.costs._engine import literal
 from pulsekit.errors import CostError
 
-Window = str | date | datetime | tuple[Any, Any] | None
+DateLike: TypeAlias = str | date | datetime
+"""A day or a moment: ``"2025-11-12"``, ``"2025-11-12 14:30"``, a date or a datetime (naive = UTC)."""
+Window: TypeAlias = str | date | datetime | tuple[DateLike, DateLike] | None
 """A year ``"2025"``, a month ``"2025-11"``, a day, a date or datetime, or ``(start, end)``."""
 
 
-def _ts(value: Any, field: str) -> datetime:
+def _ts(value: DateLike, field: str) -> datetime:
     """A naive UTC datetime from a date, a datetime or an ISO string (offsets converted to UTC)."""
     if isinstance(value, date) and not isinstance(value, datetime):
         return datetime(value.year, value.month, value.day)

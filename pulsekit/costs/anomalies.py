@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pulsekit.costs._engine import query_df
-from pulsekit.costs._window import parse_window
+from pulsekit.costs._window import DateLike, Window, parse_window
 from pulsekit.costs.results import money, new_axes
 from pulsekit.errors import CostError
 
@@ -192,8 +192,8 @@ def detect(
     threshold: float = 3.5,
     min_impact: float = 20.0,
     rel_floor: float = 0.05,
-    window: Any = None,
-    planned: Sequence[tuple[Any, Any]] = (),
+    window: Window = None,
+    planned: Sequence[tuple[DateLike, DateLike]] = (),
     root_causes: int = 3,
 ) -> AnomalyReport:
     """Flag days whose usage cost is far above the trailing median of that dimension value.

@@ -22,7 +22,7 @@ from pulsekit.costs._engine import (
     query_df,
     query_rows,
 )
-from pulsekit.costs._window import Window, parse_window, tag_sql
+from pulsekit.costs._window import DateLike, Window, parse_window, tag_sql
 from pulsekit.costs.egress import egress_sql
 from pulsekit.costs.results import CostTable, money
 from pulsekit.errors import CostError, SchemaError
@@ -367,7 +367,7 @@ class CostData:
         """EffectiveCost of usage per 1,000 requests or per order; see :func:`unit.unit_cost`."""
         return _unit.unit_cost(self, per, **kwargs)
 
-    def window_cost(self, start: Any, end: Any, **kwargs: Any) -> CostTable:
+    def window_cost(self, start: DateLike, end: DateLike, **kwargs: Any) -> CostTable:
         """What a time window (a GameDay, an incident) cost against the same window a week
         earlier; see :func:`unit.window_cost`."""
         return _unit.window_cost(self, start, end, **kwargs)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pulsekit._util import parse_duration
 from pulsekit.costs._engine import ident, query_df
-from pulsekit.costs._window import parse_window
+from pulsekit.costs._window import DateLike, parse_window
 from pulsekit.costs.results import CostTable, money
 from pulsekit.errors import CostError
 
@@ -84,8 +84,8 @@ def unit_cost(
 
 def window_cost(
     data: CostData,
-    start: Any,
-    end: Any,
+    start: DateLike,
+    end: DateLike,
     *,
     by: str = "service",
     baseline: str = "7d",

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pulsekit._types import LoadModel
+from pulsekit._types import LoadModel, LoadTarget
 from pulsekit._util import check_host_allowed, parse_duration, redact_url
 from pulsekit.errors import ConfigError, LoadError
 from pulsekit.load import _request
@@ -20,6 +20,7 @@ from pulsekit.load import shapes as _shapes
 from pulsekit.load._config import ChildConfig
 from pulsekit.load._mixes import MIXES
 from pulsekit.load.result import TIMELINE_COLUMNS, LoadResult
+from pulsekit.load.shapes import StageLike
 from pulsekit.load.thresholds import Threshold, evaluate, parse_thresholds
 
 MAX_USERS = 100_000
@@ -30,7 +31,7 @@ SATURATED_LAG_MS = 50.0
 
 
 def run(
-    url: Any,
+    url: LoadTarget,
     *,
     users: int | None = None,
     spawn_rate: float | None = None,
@@ -44,7 +45,7 @@ def run(
     body: str | bytes | None = None,
     think_time: tuple[float, float] | None = None,
     shape: str | type | None = None,
-    stages: Sequence[Any] | None = None,
+    stages: Sequence[StageLike] | None = None,
     workers: int = 0,
     thresholds: Iterable[str | Threshold] | Mapping[str, Iterable[str]] | str | None = None,
     allow: Iterable[str] | None = None,

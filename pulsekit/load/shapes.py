@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import NewType
+from typing import NewType, TypeAlias
 
+from pulsekit._types import Duration
 from pulsekit._util import parse_duration
 from pulsekit.errors import ConfigError
 
@@ -20,6 +21,8 @@ class Stage:
     target: float
 
 
+StageLike: TypeAlias = "Stage | tuple[Duration, float] | Mapping[str, Duration]"
+"""A stage as written: ``Stage(...)``, ``("30s", 100)`` (k6 style) or ``{"duration": "30s", "target": 100}``."""
 UserStages = NewType("UserStages", tuple[Stage, ...])
 """A closed-model plan: each stage's target is a number of concurrent users."""
 RateStages = NewType("RateStages", tuple[Stage, ...])
