@@ -61,6 +61,9 @@ def main(
         )
     else:
         paged = "the latency SLO did not page."
+    if result.page is not None:
+        verdict = "held" if result.page.passed else "NOT held"
+        paged = paged[:-1] + f" (hypothesis: pages within {result.page.within_s:g} s: {verdict})."
     out("")
     out(
         f"answer: losing {victim} under {spec.load.users} dashboard users moved p95 from "

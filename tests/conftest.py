@@ -27,6 +27,18 @@ def missing(what: str, install: str) -> None:
     pytest.skip(message)
 
 
+def require_netns() -> None:
+    """Skip (fail under PULSEKIT_REQUIRE_ALL=1) when Linux network namespaces cannot be made."""
+    from pulsekit.testing._netns import unavailable
+
+    why = unavailable()
+    if why:
+        message = f"network namespaces cannot be made here: {why} (CI runs these as root)"
+        if REQUIRE_ALL:
+            pytest.fail(f"PULSEKIT_REQUIRE_ALL=1 and {message}")
+        pytest.skip(message)
+
+
 @pytest.fixture(scope="session")
 def require_binary() -> Callable[..., str]:
     """Return a function that finds a binary or skips/fails the test with the install command."""

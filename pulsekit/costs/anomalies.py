@@ -11,9 +11,10 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from pulsekit._result import ResultMixin, frame_records, json_safe
 from pulsekit.costs._engine import query_df
 from pulsekit.costs._window import DateLike, Window, parse_window
-from pulsekit.costs.results import money, new_axes
+from pulsekit.costs.results import money, new_axes, shade_days
 from pulsekit.errors import CostError
 
 if TYPE_CHECKING:
@@ -112,7 +113,7 @@ class Anomaly:
 
 
 @dataclass(frozen=True, eq=False)
-class AnomalyReport:
+class AnomalyReport(ResultMixin):
     """Anomalies found, the scored daily series behind them, and the parameters used."""
 
     anomalies: tuple[Anomaly, ...]
@@ -148,6 +149,10 @@ class AnomalyReport:
         """Same as :attr:`df`."""
         return self.df
 
+    def to_dict(self) -> dict[str, Any]:
+        """The parameters and one record per anomaly, JSON-safe."""
+        return {"params": json_safe(self.params), "anomalies": frame_records(self.df)}
+
     def to_cad(self) -> list[dict[str, Any]]:
         """The anomalies as AWS Cost Anomaly Detection ``Anomaly`` dicts."""
         return [a.to_cad() for a in self.anomalies]
@@ -164,12 +169,13 @@ class AnomalyReport:
         )
         return "\n".join([head, *(f"- {a.describe()}" for a in self.anomalies)])
 
-    def plot(self, ax: Axes | None = None, *, index: int = 0) -> Axes:
+    def plot(self, ax: Axes | None = None, *, index: int = 0, faults: Any = ()) -> Axes:
         """The daily cost of the ``index``-th anomaly's dimension value, its expected median and
-        the anomalous days."""
+        the anomalous days; ``faults`` (e.g. a GameDay) shaded."""
         ax = new_axes(ax)
         if not self.anomalies:
             ax.set_title("No anomalies")
+            shade_days(ax, faults)
             return ax
         a = self.anomalies[index]
         d = self.daily[self.daily["value"] == a.value]
@@ -180,6 +186,7 @@ class AnomalyReport:
         ax.set_title(f"{a.dimension}={a.value}")
         ax.set_ylabel("EffectiveCost per day")
         ax.legend(loc="upper left")
+        shade_days(ax, faults)
         return ax
 
 

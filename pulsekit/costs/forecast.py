@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pulsekit.costs._engine import query_df
-from pulsekit.costs.results import CostTable, money, new_axes
+from pulsekit.costs.results import CostTable, money, new_axes, shade_days
 from pulsekit.errors import CostError
 
 if TYPE_CHECKING:
@@ -21,7 +21,8 @@ Z = {0.8: 1.2816, 0.9: 1.6449, 0.95: 1.96}
 class ForecastTable(CostTable):
     """Actual and forecast monthly cost; ``plot()`` draws the band."""
 
-    def plot(self, ax: Axes | None = None) -> Axes:
+    def plot(self, ax: Axes | None = None, *, faults: Any = ()) -> Axes:
+        """Actual and forecast cost per month, the band shaded, ``faults`` too."""
         ax = new_axes(ax)
         df = self.df
         actual = df[df["kind"] == "actual"]
@@ -32,6 +33,7 @@ class ForecastTable(CostTable):
         ax.set_title(self.title)
         ax.set_ylabel("EffectiveCost per month")
         ax.legend(loc="upper left")
+        shade_days(ax, faults)
         return ax
 
 

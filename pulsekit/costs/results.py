@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from pulsekit._result import ResultMixin, frame_records, html_view, no_time_axis
+
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.axes import Axes
@@ -35,21 +37,39 @@ def text_table(df: pd.DataFrame, *, rows: int = 10) -> str:
 
 
 def new_axes(ax: Axes | None = None) -> Axes:
-    """``ax`` or a fresh Axes of the standard size (Agg backend outside notebooks)."""
-    if ax is not None:
-        return ax
-    import matplotlib
+    """``ax`` or a fresh Axes of the standard size."""
+    from pulsekit._plotting import axes_or_new
 
-    if "ipykernel" not in __import__("sys").modules:
-        matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    return axes_or_new(ax, FIGSIZE)
 
-    _, new = plt.subplots(figsize=FIGSIZE)
-    return new
+
+def shade_days(ax: Axes, faults: Any) -> None:
+    """Shade fault windows on a chart whose x axis is dates (timezone-naive UTC, as FOCUS is)."""
+    from pulsekit._windows import as_windows
+
+    windows = as_windows(faults)
+    if not windows:
+        return
+    import pandas as pd
+
+    for window in windows:
+        start, end = window.span()
+        t0 = pd.Timestamp(start, unit="s")
+        t1 = pd.Timestamp(end, unit="s")
+        ax.axvspan(t0, t1, color="tab:red", alpha=0.12, zorder=0)  # type: ignore[arg-type]
+        ax.text(
+            t0,  # type: ignore[arg-type]
+            0.98,
+            f" {window.label}",
+            transform=ax.get_xaxis_transform(),
+            va="top",
+            fontsize=8,
+            color="tab:red",
+        )
 
 
 @dataclass(frozen=True, eq=False)
-class CostTable:
+class CostTable(ResultMixin):
     """A query result: ``df`` plus how to summarise and chart it.
 
     ``chart`` is ``"bar"`` (x categories, y value), ``"stacked"`` (x periods, stacked by
@@ -81,11 +101,35 @@ class CostTable:
     def __repr__(self) -> str:
         return f"<CostTable {self.title!r}: {len(self.df)} rows>"
 
-    def _repr_html_(self) -> str:
-        return f"<b>{self.title}</b>" + self.df.head(30).to_html(index=False)
+    def to_dict(self) -> dict[str, Any]:
+        """Title, notes, the figures in ``meta`` and the rows, JSON-safe."""
+        from pulsekit._result import json_safe
 
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """Chart the result; returns the matplotlib Axes."""
+        return {
+            "title": self.title,
+            "notes": list(self.notes),
+            "meta": json_safe(self.meta),
+            "rows": frame_records(self.df),
+        }
+
+    def _repr_html_(self) -> str:
+        return html_view(self.summary(rows=5), self.df, rows=30)
+
+    def _time_axis(self) -> bool:
+        import pandas as pd
+
+        return (
+            self.chart == "line"
+            and self.x is not None
+            and self.x in self.df
+            and pd.api.types.is_datetime64_any_dtype(self.df[self.x])
+        )
+
+    def plot(self, ax: Axes | None = None, *, faults: Any = ()) -> Axes:
+        """Chart the result; returns the matplotlib Axes. ``faults`` are shaded on a line chart
+        over dates (bars have no time axis and refuse them)."""
+        if not self._time_axis():
+            no_time_axis(faults, f"the {self.chart} chart of {self.title!r}")
         ax = new_axes(ax)
         df = self.df
         if self.chart == "stacked" and self.x and self.y and self.series:
@@ -106,6 +150,7 @@ class CostTable:
         ax.set_title(self.title)
         if self.y:
             ax.set_ylabel(self.y if self.chart != "bar" else "")
+        shade_days(ax, faults)
         return ax
 
 

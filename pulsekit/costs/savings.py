@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from pulsekit._result import ResultMixin, frame_records, no_time_axis
 from pulsekit.costs._engine import query_df
 from pulsekit.costs._window import parse_window, tag_sql
 from pulsekit.costs.prices import GP3_BASE_IOPS, GP3_BASE_MIBPS, PRICES, PRICES_AS_OF
@@ -184,7 +185,7 @@ def untagged(data: CostData, *, tag: str = "team", month: str | None = None) -> 
 
 
 @dataclass(frozen=True, eq=False)
-class SavingsReport:
+class SavingsReport(ResultMixin):
     """Savings opportunities for one month, with the assumptions behind each figure."""
 
     month: str
@@ -218,8 +219,24 @@ class SavingsReport:
         ]
         return "\n".join(lines)
 
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """Monthly saving per opportunity."""
+    def to_frame(self) -> pd.DataFrame:
+        """One row per kind of opportunity (a copy of ``df``)."""
+        return self.opportunities.copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Month, total, untagged share, assumptions, price date and the opportunities."""
+        return {
+            "month": self.month,
+            "total_monthly_saving": self.total,
+            "untagged_share": self.untagged_share,
+            "assumptions": list(self.assumptions),
+            "prices_as_of": self.prices_as_of,
+            "opportunities": frame_records(self.opportunities),
+        }
+
+    def plot(self, ax: Axes | None = None, *, faults: Any = ()) -> Axes:
+        """Monthly saving per opportunity (no time axis: ``faults`` must be empty)."""
+        no_time_axis(faults, "SavingsReport.plot (saving per opportunity)")
         ax = new_axes(ax)
         df = self.opportunities
         ax.barh(list(df["opportunity"])[::-1], list(df["monthly_saving"])[::-1])

@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from pulsekit._result import ResultMixin, json_safe
+
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.axes import Axes
@@ -53,7 +55,7 @@ def params_of(mapping: dict[str, Any] | None) -> tuple[tuple[str, Any], ...]:
     return tuple(out)
 
 
-class FaultLog:
+class FaultLog(ResultMixin):
     """An append-only, thread-safe list of :class:`FaultRecord` (a record is replaced when reverted)."""
 
     def __init__(self, records: Iterable[FaultRecord] = ()) -> None:
@@ -135,7 +137,12 @@ class FaultLog:
         frame["duration_s"] = (frame["reverted_at"] - frame["applied_at"]).dt.total_seconds()
         return frame
 
+    def to_dict(self) -> dict[str, Any]:
+        """The summary and one dict per fault (UNIX seconds), JSON-safe."""
+        return {"summary": self.summary(), "faults": json_safe([r.to_dict() for r in self])}
+
     def summary(self) -> str:
+        """How many faults of each kind, and how many are still in force."""
         records = self.records
         if not records:
             return "no faults recorded"
@@ -146,16 +153,22 @@ class FaultLog:
         parts = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
         return f"{len(records)} faults ({parts}); {active} still active"
 
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """Fault windows as horizontal bars, one row per target (fixed size 8x3)."""
-        import matplotlib.pyplot as plt
+    def plot(self, ax: Axes | None = None, *, faults: Any = ()) -> Axes:
+        """Fault windows as horizontal bars, one row per target (fixed size 8x3); other windows
+        in ``faults`` (e.g. a GameDay's steps) shaded behind them."""
+        from pulsekit._plotting import axes_or_new
+        from pulsekit._windows import as_windows
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 3))
+        extra = as_windows(faults)
+        ax = axes_or_new(ax, (8, 3))
         records = self.records
         targets = sorted({r.target for r in records})
         now = time.time()
         t0 = min((r.applied_at for r in records), default=now)
+        for window in extra:
+            start, end = window.relative(t0)
+            ax.axvspan(start, end, color="tab:red", alpha=0.12, zorder=0)
+            ax.text(start, 1.0, window.label, transform=ax.get_xaxis_transform(), fontsize=7)
         for row, target in enumerate(targets):
             for r in (r for r in records if r.target == target):
                 end = r.reverted_at or now

@@ -39,6 +39,11 @@ def gameday() -> None:
     default=None,
     help="Write the machine-readable result here ('-' for stdout).",
 )
+@click.option(
+    "--rehearsal",
+    is_flag=True,
+    help="Apply the spec's rehearsal: values (its short version) before any --param.",
+)
 @click.option("--no-progress", is_flag=True, help="No live progress line.")
 @click.option(
     "--screen", is_flag=True, help="Serve the live page (with HALT) on 127.0.0.1 during the run."
@@ -55,6 +60,7 @@ def run_command(
     params: tuple[str, ...],
     out: Path | None,
     json_file: Path | None,
+    rehearsal: bool,
     no_progress: bool,
     screen: bool,
     screen_port: int,
@@ -67,6 +73,7 @@ def run_command(
         path,
         out=out,
         params=parse_cli(params),
+        rehearsal=rehearsal,
         progress=not no_progress,
         screen=screen,
         screen_port=screen_port,

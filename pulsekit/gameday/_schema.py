@@ -20,12 +20,34 @@ KEYS: dict[str, tuple[str, ...]] = {
         "stop_when",
         "slo",
         "price",
+        "counters",
+        "knee",
+        "rehearsal",
     ),
     "target": ("url",),
-    "sandbox": ("replicas", "db_replicas", "db_pool", "seed"),
-    "load": ("users", "spawn_rate", "rate", "mix", "think_time", "locustfile", "workers", "seed"),
-    "slo": ("service", "objective", "latency", "route", "compress"),
-    "price": ("instance_hour", "per_million_requests", "instances"),
+    "sandbox": ("replicas", "db_replicas", "db_pool", "seed", "cache_ttl"),
+    "load": (
+        "users",
+        "spawn_rate",
+        "rate",
+        "stages",
+        "mix",
+        "think_time",
+        "locustfile",
+        "workers",
+        "seed",
+    ),
+    "slo": ("service", "objective", "latency", "route", "compress", "sli", "page_within"),
+    "counter": ("service", "metric", "route", "status"),
+    "knee": ("baseline", "windows", "p95_factor", "max_error_rate", "min_headroom"),
+    "price": (
+        "instance_hour",
+        "per_million_requests",
+        "instances",
+        "egress_per_gb",
+        "db_reads_per_million",
+        "source",
+    ),
 }
 
 # action -> the extra keys (numbers) its step takes
@@ -41,8 +63,14 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "bandwidth": ("kbps",),
     "timeout": ("ms",),
     "reset_peer": ("after_ms",),
+    "deploy": ("version",),
+    "cache_ttl": ("seconds",),
 }
 SERVICE_ACTIONS = ("kill", "freeze", "restart", "thaw")
+# sandbox knobs on api replicas: a build (deploy api-2 version faulty) and the cache TTL (target
+# "api": every replica); the ledger rolls each back to its value at the start
+KNOB_ACTIONS = ("deploy", "cache_ttl")
+STRING_PARAMS = ("version",)
 LINK_ACTIONS = (
     "latency",
     "down",

@@ -30,6 +30,8 @@ class Event(StrEnum):
     GUARD_TRIPPED = "guard.tripped"
     HALT_REQUESTED = "halt.requested"
     SLO_ALERT = "slo.alert"
+    DETECTED = "detected"  # the incidents package's milestones (a bad deploy's TTD and TTM)
+    MITIGATED = "mitigated"
     MEASUREMENT = "measurement"
     RUN_ENDED = "run.ended"
     RUN_ABORTED = "run.aborted"

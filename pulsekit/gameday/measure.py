@@ -16,12 +16,15 @@ from pulsekit.load.thresholds import evaluate
 
 
 def slo_of(spec: GameDaySpec) -> Any:
-    """The spec's latency SLO, compressed for the run."""
-    from pulsekit.observe import SLO, latency
+    """The spec's latency (or availability) SLO, compressed for the run."""
+    from pulsekit.observe import SLO, availability, latency
 
     cfg = spec.slo
     assert cfg is not None
-    sli = latency(cfg.service, threshold=f"{cfg.latency_ms:g}ms", route=cfg.route)
+    if cfg.sli == "availability":
+        sli = availability(cfg.service, route=cfg.route)
+    else:
+        sli = latency(cfg.service, threshold=f"{cfg.latency_ms:g}ms", route=cfg.route)
     return SLO(objective=cfg.objective, window="30d", sli=sli).compressed(cfg.compress)
 
 
@@ -37,10 +40,16 @@ def measure(
     out_dir: Path,
     guard_trips: Any = (),
     load_started_at: float | None = None,
+    cpu: Any = None,
 ) -> GameDayResult:
     """The run's result; ``load`` is None when the run failed before the load finished."""
     t0 = float(load.started_at) if load is not None else (journal.t0 or 0.0)
-    windows = tuple(_window(spec, load, w) for w in spec.windows) if load is not None else ()
+    frame = None
+    if spec.price is not None and spec.price.meters_traffic and scraper is not None:
+        frame = scraper.df
+    windows = (
+        tuple(_window(spec, load, w, frame, t0) for w in spec.windows) if load is not None else ()
+    )
     for w in windows:
         journal.write(
             Event.MEASUREMENT,
@@ -85,9 +94,14 @@ def measure(
         except Exception as exc:  # no samples (a run cut short): the report says so
             problems.append(f"SLO not evaluated: {exc}")
     golden = _golden(spec, scraper, t0, problems) if load is not None else {}
+    incident = None
+    if load is not None and any(s.action == "deploy" for s in spec.steps) and ledger is not None:
+        from pulsekit.gameday._incident import time_incident
+
+        incident = time_incident(slo_from, scraper, t0, journal)
     judged = [t for w in windows for t in w.thresholds]
     held = status == "completed" and all(t.passed for t in judged)
-    return GameDayResult(
+    result = GameDayResult(
         spec=spec,
         status=status,
         hypothesis_held=held,
@@ -105,10 +119,40 @@ def measure(
         out_dir=out_dir,
         journal=journal.path,
         problems=tuple(problems),
+        incident=incident,
     )
+    return _findings(result, scraper, cpu, journal) if load is not None else result
 
 
-def _window(spec: GameDaySpec, load: Any, window: Any) -> WindowResult:
+def _findings(result: GameDayResult, scraper: Any, cpu: Any, journal: Journal) -> GameDayResult:
+    """Counters per window, the SLO page check and the knee, journalled and judged."""
+    from pulsekit.gameday import analysis
+
+    spec, t0 = result.spec, result.started_at
+    counts = analysis.counters(spec, scraper, t0)
+    for name, values in counts.items():
+        joined = ", ".join(f"{k} {v:g}" for k, v in values.items())
+        journal.write(
+            Event.MEASUREMENT, f"counters over {name}: {joined}", window=name, counters=values
+        )
+    page = analysis.page_check(spec, result.caused_alerts("page"))
+    knee = analysis.knee(spec, dict(result.windows), scraper, cpu, t0)
+    held = result.hypothesis_held
+    if page is not None:
+        journal.write(Event.MEASUREMENT, page.line(), window="slo_page", **page.to_dict())
+        held = held and page.passed
+    if knee is not None:
+        journal.write(
+            Event.MEASUREMENT,
+            "; ".join(knee.lines()[:1] + knee.lines()[-2:]),
+            window="knee",
+            **knee.to_dict(),
+        )
+        held = held and knee.passed is not False
+    return replace(result, counters=counts, page=page, knee=knee, hypothesis_held=held)
+
+
+def _window(spec: GameDaySpec, load: Any, window: Any, frame: Any, t0: float) -> WindowResult:
     stats = load.window(window.start_s, window.end_s)
     checks = []
     for threshold in spec.hypothesis.get(window.name, ()):
@@ -117,7 +161,19 @@ def _window(spec: GameDaySpec, load: Any, window: Any) -> WindowResult:
         checks.append((threshold.text, passed, _finite(verdict.observed)))
     built = WindowResult.build(window, stats, tuple(checks))
     if spec.price is not None:
-        built = replace(built, cost_usd=spec.price.cost(stats.seconds, stats.requests))
+        traffic = None
+        if frame is not None:
+            from pulsekit.gameday._traffic import window_traffic
+
+            seen = window.start_s + stats.seconds  # a run stopped early: only what it reached
+            traffic = window_traffic(frame, t0 + window.start_s, t0 + seen)
+        cost = spec.price.cost(
+            stats.seconds,
+            stats.requests,
+            db_queries=traffic["db_reads"] if traffic else 0.0,
+            link_bytes=traffic["link_bytes"] if traffic else 0.0,
+        )
+        built = replace(built, cost_usd=cost, traffic=traffic)
     return built
 
 

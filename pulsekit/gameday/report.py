@@ -26,11 +26,9 @@ def write_report(result: GameDayResult) -> GameDayResult:
 
 
 def _charts(result: GameDayResult, out: Path) -> dict[str, Path]:
-    import matplotlib
+    from pulsekit._plotting import pyplot
 
-    matplotlib.use("Agg") if "ipykernel" not in __import__("sys").modules else None
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     charts: dict[str, Path] = {}
     if result.load is not None and len(result.load.timeline):
         ax = result.plot()
@@ -39,7 +37,7 @@ def _charts(result: GameDayResult, out: Path) -> dict[str, Path]:
         plt.close(figure)
         charts["load"] = out / "load.png"
     if result.slo_report is not None and len(result.slo_report.df):
-        top, _ = result.slo_report.plot(faults=result.fault_windows())
+        top = result.slo_report.plot(faults=result.fault_windows())
         figure = top.figure
         figure.savefig(out / "burn.png", dpi=90)
         plt.close(figure)
@@ -104,10 +102,11 @@ def markdown(result: GameDayResult, charts: dict[str, Path]) -> str:
     lines += [f"- **tripped** at T+{t['t']:g} s: `{t['condition']}`" for t in result.stop_trips]
     if spec.slo is not None:
         slo = spec.slo
+        good = "not answered 5xx" if slo.sli == "availability" else f"under {slo.latency_ms:g} ms"
         lines.append(
             f"- SLO: {slo.objective:.2%} of {slo.service} requests"
             + (f" to `{slo.route}`" if slo.route else "")
-            + f" under {slo.latency_ms:g} ms (30 days compressed to {slo.compress})"
+            + f" {good} (30 days compressed to {slo.compress})"
         )
         if result.slo_from_t is not None:
             lines.append(f"- the SLO is judged from T+{result.slo_from_t:g} s (its first samples)")
@@ -115,7 +114,16 @@ def markdown(result: GameDayResult, charts: dict[str, Path]) -> str:
             lines.append(f"- alert {a.rule} ({a.severity}) {result.alert_when(a)}")
         if not result.alerts:
             lines.append("- no SLO alert fired")
+    if result.incident is not None:
+        lines += ["", "## Time to detect and time to mitigate", "", f"- {result.incident_line()}"]
+        ratio = result.incident.get("in_rotation_ratio")
+        if ratio is not None:
+            lines.append(
+                f"- the gateway kept {result.incident['target']} in rotation for {ratio:.0%} of "
+                "the gateway's scrapes while the faulty build served (until the rollback began)"
+            )
     lines += _costs(result)
+    lines += _findings(result)
     if "load" in charts:
         lines += ["", "## Latency and errors", "", f"![latency and errors]({charts['load'].name})"]
     if "burn" in charts:
@@ -133,6 +141,8 @@ def _costs(result: GameDayResult) -> list[str]:
     price = result.spec.price
     if price is None:
         return ["- cost: no price model in the spec (add price: {instance_hour: ..., ...})"]
+    if price.meters_traffic:
+        return _traffic_costs(result)
     lines = [
         f"- cost (price model: {price.instances} instances at ${price.instance_hour:g}/hour, "
         f"${price.per_million_requests:g} per million requests):"
@@ -142,6 +152,62 @@ def _costs(result: GameDayResult) -> list[str]:
             lines.append(
                 f"  - window {w.name} ({w.seconds} s, {w.requests} requests): ${w.cost_usd:.6f}"
             )
+    return lines
+
+
+def _traffic_costs(result: GameDayResult) -> list[str]:
+    from pulsekit.gameday.result import traffic_line
+
+    price = result.spec.price
+    assert price is not None
+    lines = [
+        "",
+        "## What each window cost",
+        "",
+        f"Price model: ${price.egress_per_gb:g} per GB between services, "
+        f"${price.db_reads_per_million:g} per million database reads"
+        + (
+            f", ${price.instance_hour:g} per instance-hour x {price.instances}"
+            if price.instance_hour
+            else ""
+        )
+        + (f" (source: {price.source})" if price.source else "")
+        + ". A month is the window's rate kept up for 30 days.",
+        "",
+        "| window | seconds | db reads | bytes between services | cache hit ratio | cost USD | per month USD |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for w in result.windows.values():
+        t = w.traffic or {}
+        ratio = t.get("cache_hit_ratio")
+        lines.append(
+            f"| {w.name} | {w.seconds} | {t.get('db_reads', 0)} | {t.get('link_bytes', 0)} | "
+            f"{'-' if ratio is None else f'{ratio:.0%}'} | "
+            f"{'-' if w.cost_usd is None else f'{w.cost_usd:.6f}'} | "
+            f"{'-' if w.cost_month_usd is None else f'{w.cost_month_usd:,.2f}'} |"
+        )
+    lines.append("")
+    lines += [f"- {w.name}: {traffic_line(w)}" for w in result.windows.values()]
+    return lines
+
+
+def _findings(result: GameDayResult) -> list[str]:
+    """The SLO page check, counters per window and the knee, when the spec asks for them."""
+    lines: list[str] = []
+    if result.page is not None:
+        lines.append(f"- {result.page.line()}")
+    if result.counters:
+        names = [c.name for c in result.spec.counters]
+        lines += ["", "## Counters per window", ""]
+        lines += [f"- `{c.name}`: {c.describe()}" for c in result.spec.counters]
+        lines += ["", "| window | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+        for window, counts in result.counters.items():
+            cells = " | ".join(f"{counts.get(n, 0):g}" for n in names)
+            lines.append(f"| {window} | {cells} |")
+        lines.append("")
+        lines.append("(increase of each scraped counter over the window, scraped every second)")
+    if result.knee is not None:
+        lines += ["", "## Knee and headroom", "", "```", *result.knee.lines(), "```"]
     return lines
 
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pulsekit._result import ResultMixin, json_safe
+
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.axes import Axes
@@ -33,6 +35,7 @@ class WindowResult:
     p99_ms: float | None
     thresholds: tuple[ThresholdCheck, ...] = ()
     cost_usd: float | None = None  # with a price model in the spec
+    traffic: Mapping[str, Any] | None = None  # db reads, bytes between services, cache hits
 
     @classmethod
     def build(
@@ -86,7 +89,29 @@ class WindowResult:
             "error_rate": None if self.error_rate is None else round(self.error_rate, 6),
             "thresholds": [t.to_dict() for t in self.thresholds],
             **({} if self.cost_usd is None else {"cost_usd": round(self.cost_usd, 6)}),
+            **({} if self.traffic is None else {"traffic": dict(self.traffic)}),
+            **({} if self.cost_month_usd is None else {"cost_month_usd": self.cost_month_usd}),
         }
+
+    @property
+    def cost_month_usd(self) -> float | None:
+        """The window's traffic cost kept up for 30 days (only with a traffic price model)."""
+        if self.cost_usd is None or self.traffic is None or not self.seconds:
+            return None
+        return round(self.cost_usd / self.seconds * 30 * 86400, 2)
+
+
+def traffic_line(w: WindowResult) -> str:
+    """Database reads, bytes between services and cache hits of one window, per second."""
+    t = w.traffic or {}
+    per_s = max(w.seconds, 1)
+    ratio = t.get("cache_hit_ratio")
+    hits = "no lookups" if ratio is None else f"{ratio:.0%} hits"
+    cost = "" if w.cost_usd is None else f", ${w.cost_usd:.6f} (${w.cost_month_usd:,.2f}/month)"
+    return (
+        f"{t.get('db_reads', 0) / per_s:.0f} db reads/s, "
+        f"{t.get('link_bytes', 0) / per_s / 1e6:.2f} MB/s between services, cache {hits}{cost}"
+    )
 
 
 @dataclass(frozen=True)
@@ -130,7 +155,7 @@ class AlertResult:
 
 
 @dataclass(frozen=True)
-class GameDayResult:
+class GameDayResult(ResultMixin):
     """What a GameDay run found. ``exit_code`` follows the CLI: 0 held, 99 refuted or aborted,
     1 error, 130 interrupted."""
 
@@ -154,6 +179,10 @@ class GameDayResult:
     postmortem: Path | None = None
     charts: tuple[Path, ...] = ()
     problems: tuple[str, ...] = field(default=())
+    incident: Mapping[str, Any] | None = None  # a bad deploy's TTD and TTM (seconds)
+    counters: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # window -> name -> n
+    knee: Any = None  # analysis.KneeOutcome with a knee: section in the spec
+    page: Any = None  # analysis.PageCheck with slo.page_within
 
     @property
     def exit_code(self) -> int:
@@ -229,11 +258,26 @@ class GameDayResult:
             lines.append(f"  step {s.name} at T+{s.applied_t:.1f}s{back}")
         for a in self.alerts:
             lines.append(f"  alert {a.rule} ({a.severity}) {self.alert_when(a)}")
+        if self.incident is not None:
+            lines.append(f"  {self.incident_line()}")
+        for w in self.windows.values():
+            if w.traffic is not None:
+                lines.append(f"  traffic {w.name}: {traffic_line(w)}")
+        if self.page is not None:
+            lines.append(f"  {self.page.line()}")
+        for name, counts in self.counters.items():
+            joined = ", ".join(f"{k} {v:g}" for k, v in counts.items())
+            lines.append(f"  counters over {name}: {joined}")
+        if self.knee is not None:
+            lines += [f"  {line}" for line in self.knee.lines()]
         lines += [f"  note: {p}" for p in self.problems]
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
         """What ``pulsekit gameday run --json`` writes."""
+        return json_safe(self._dict())  # type: ignore[no-any-return]
+
+    def _dict(self) -> dict[str, Any]:
         return {
             "title": self.spec.title,
             "status": self.status,
@@ -246,11 +290,33 @@ class GameDayResult:
             "steps": [vars(s) for s in self.steps],
             "alerts": [vars(a) for a in self.alerts],
             "stop_trips": [dict(t) for t in self.stop_trips],
+            "slo_page": None if self.page is None else self.page.to_dict(),
+            "counters": {w: dict(c) for w, c in self.counters.items()},
+            "knee": None if self.knee is None else self.knee.to_dict(),
             "journal": str(self.journal),
             "report": None if self.report is None else str(self.report),
             "postmortem": None if self.postmortem is None else str(self.postmortem),
             "problems": list(self.problems),
+            **({} if self.incident is None else {"incident": dict(self.incident)}),
         }
+
+    def incident_line(self) -> str:
+        """``faulty build live at T+22s; detected ... (TTD 3 s); mitigated ... (TTM 18 s)``."""
+        i = self.incident or {}
+        text = f"faulty build ({i.get('version')}) of {i.get('target')} served from T+{i.get('live_t')}s"
+        if i.get("ttd_s") is None:
+            text += "; no page fired after it (the SLO did not detect it)"
+        else:
+            text += (
+                f"; detected by {i['detected_by']} at T+{i['detected_t']:g}s (TTD {i['ttd_s']:g} s)"
+            )
+        if i.get("mitigated_t") is None:
+            return text + "; never rolled back"
+        if i.get("ttm_s") is not None:
+            text += f"; mitigated at T+{i['mitigated_t']:g}s (TTM {i['ttm_s']:g} s after the page)"
+        else:
+            text += f"; rolled back at T+{i['mitigated_t']:g}s"
+        return text + f"; users hit for {i['impact_s']:g} s ({i['mitigated_by']})"
 
     def to_frame(self) -> pd.DataFrame:
         """One row per window: span, requests, rps, p50/p95/p99, error rate, passed."""
@@ -262,7 +328,7 @@ class GameDayResult:
             rows.append({"window": w.name, **row, "passed": w.passed if w.thresholds else None})
         return pd.DataFrame(rows).set_index("window") if rows else pd.DataFrame()
 
-    def plot(self, *, ax: Axes | None = None, faults: Any = ()) -> Axes:
+    def plot(self, ax: Axes | None = None, *, faults: Any = ()) -> Axes:
         """The load's latency and errors per second, step windows (and ``faults``) shaded."""
         from pulsekit._windows import as_windows
         from pulsekit.errors import GameDayError

@@ -28,6 +28,7 @@ def run(
     params: dict[str, Any] | None = None,
     screen: bool = False,
     screen_port: int = 0,
+    rehearsal: bool = False,
     **overrides: Any,
 ) -> GameDayResult:
     """Run a GameDay spec (a file, a folder holding ``gameday.yaml``, a dict or a GameDaySpec).
@@ -37,11 +38,12 @@ def run(
     rolled back on every exit path (end, stop condition, exception, Ctrl-C, SIGTERM).
     ``screen=True`` serves the live page (with its HALT button) on ``http://127.0.0.1:screen_port``
     (0: any free port) for the whole run and prints its URL; :func:`halt` halts from Python.
+    ``rehearsal=True`` applies the spec's ``rehearsal:`` values (its short version) first.
 
     >>> result = gameday.run("gamedays/01_db_replica_loss", load__users=50)   # doctest: +SKIP
     >>> result.hypothesis_held, result.windows["fault"].p95_ms                  # doctest: +SKIP
     """
-    runner = prepare(spec_or_path, out, progress, params, overrides)
+    runner = prepare(spec_or_path, out, progress, params, {**overrides, "rehearsal": rehearsal})
     from pulsekit.gameday.control import serving
 
     with serving(runner, screen, screen_port):
@@ -55,8 +57,11 @@ def prepare(
     params: dict[str, Any] | None,
     overrides: dict[str, Any],
 ) -> _Run:
-    """Check the spec and the output folder; nothing starts yet."""
-    spec = load_spec(spec_or_path, **{**(params or {}), **overrides})
+    """Check the spec and the output folder; nothing starts yet (``overrides`` may hold the
+    ``rehearsal`` flag)."""
+    overrides = dict(overrides)
+    rehearsal = bool(overrides.pop("rehearsal", False))
+    spec = load_spec(spec_or_path, rehearsal=rehearsal, **{**(params or {}), **overrides})
     out_dir = Path(out) if out is not None else _default_out(spec)
     journal_path = out_dir / JOURNAL_FILE
     if journal_path.exists() and journal_path.stat().st_size:
@@ -87,6 +92,7 @@ class _Run:
         self.screen_state: Any = None
         self.on_tick: Any = None  # the notebook's live view, redrawn with the screen
         self._pending_halt: tuple[str, str] | None = None
+        self.cpu: Any = None  # CPU per service, recorded for a knee: section
 
     def halt(self, reason: str, *, via: str) -> bool:
         """HALT now, or as soon as the load can be stopped (the sandbox may still be starting)."""
@@ -155,10 +161,17 @@ class _Run:
                 db_replicas=box.db_replicas,
                 db_pool=box.db_pool,
                 seed=box.seed,
+                cache_ttl=box.cache_ttl,
             )
             self.shop = stack.enter_context(shop)
             self.scraper = stack.enter_context(scrape(shop.metrics_targets, every="1s"))
             faults = Faults(shop, sandbox=shop, log=log)
+            if spec.knee is not None:
+                from pulsekit.gameday.analysis import CpuRecorder
+
+                pids = {name: s.pid for name, s in shop.services.items()}
+                self.cpu = CpuRecorder(pids, max_s=spec.duration_s + 120.0).start()
+                stack.callback(self.cpu.stop)
         preload.join()
         self.ledger = Ledger(faults, self.journal, spec.duration_s)
         self.judge = LiveJudge(spec, self.journal, self.scraper, self.ledger, self.progress)
@@ -205,6 +218,8 @@ class _Run:
         kwargs: dict[str, Any] = {"mix": load.mix, "think_time": load.think_time}
         if load.locustfile is not None:
             kwargs = {"locustfile": load.locustfile}
+        if load.stages is not None:
+            kwargs["stages"] = list(load.stages)
         return load_run(
             url,
             users=load.users,
@@ -237,6 +252,8 @@ class _Run:
 
         if self.scraper is not None:
             self.scraper.stop()
+        if self.cpu is not None:
+            self.cpu.stop()
         result = measure(
             self.spec,
             load_result,
@@ -248,6 +265,7 @@ class _Run:
             out_dir=self.out_dir,
             guard_trips=self.judge.trips if self.judge else (),
             load_started_at=self.judge.load_started_at if self.judge else None,
+            cpu=self.cpu,
         )
         stack.close()  # stop the sandbox before the end event: nothing of the run is left
         end = {

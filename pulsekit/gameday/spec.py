@@ -17,10 +17,20 @@ from pulsekit.gameday import _params
 from pulsekit.gameday._schema import (
     ACTIONS,
     KEYS,
+    KNOB_ACTIONS,
     LINK_ACTIONS,
     SERVICE_ACTIONS,
+    STRING_PARAMS,
     WINDOW_METRICS,
     known_targets,
+)
+from pulsekit.gameday._spec_analysis import (
+    CounterSpec,
+    KneeSpec,
+    check_rehearsal,
+    parse_counters,
+    parse_knee,
+    parse_stages,
 )
 from pulsekit.load.thresholds import Threshold, parse_threshold
 
@@ -36,6 +46,7 @@ class SandboxSpec:
     db_replicas: int = 2
     db_pool: int = 4
     seed: int = 42
+    cache_ttl: float = 0.0  # seconds each api replica caches catalog reads (0: no cache)
 
 
 @dataclass(frozen=True)
@@ -50,6 +61,7 @@ class LoadSpec:
     locustfile: Path | None = None
     workers: int = 0
     seed: int | None = 7
+    stages: tuple[tuple[float, float], ...] | None = None  # (seconds, arrivals/s), open model
 
 
 @dataclass(frozen=True)
@@ -93,6 +105,8 @@ class SLOSpec:
     latency_ms: float = 250.0
     route: str | None = None
     compress: str = "10m"
+    sli: str = "latency"  # or "availability": the share of requests not answered 5xx
+    page_within_s: float | None = None  # judged: a page alert within this long of the 1st step
 
 
 @dataclass(frozen=True)
@@ -102,13 +116,26 @@ class PriceSpec:
     instance_hour: float = 0.0  # USD per instance-hour
     per_million_requests: float = 0.0  # USD per million requests
     instances: int = 1
+    egress_per_gb: float = 0.0  # USD per GB carried between services (the sandbox's links)
+    db_reads_per_million: float = 0.0  # USD per million database queries
+    source: str = ""  # where the prices come from, and when they were read
 
-    def cost(self, seconds: float, requests: int) -> float:
-        """USD for ``seconds`` of the instances plus ``requests`` served."""
+    def cost(
+        self, seconds: float, requests: int, db_queries: float = 0.0, link_bytes: float = 0.0
+    ) -> float:
+        """USD for ``seconds`` of the instances, ``requests`` served, ``db_queries`` run and
+        ``link_bytes`` carried between services (1 GB = 1e9 bytes, as cloud bills count)."""
         return (
             self.instances * seconds / 3600.0 * self.instance_hour
             + requests / 1e6 * self.per_million_requests
+            + db_queries / 1e6 * self.db_reads_per_million
+            + link_bytes / 1e9 * self.egress_per_gb
         )
+
+    @property
+    def meters_traffic(self) -> bool:
+        """True when the model prices database queries or bytes between services."""
+        return bool(self.egress_per_gb or self.db_reads_per_million)
 
 
 @dataclass(frozen=True)
@@ -126,6 +153,10 @@ class GameDaySpec:
     stop_when: tuple[StopCondition, ...] = ()
     slo: SLOSpec | None = None
     price: PriceSpec | None = None
+    counters: tuple[CounterSpec, ...] = ()
+    knee: KneeSpec | None = None
+    rehearsal: Mapping[str, Any] = field(default_factory=dict)
+    rehearsed: bool = False  # the spec's rehearsal values were applied
     description: str = ""
     path: Path | None = None
 
@@ -144,17 +175,42 @@ class GameDaySpec:
             if exprs:
                 joined = ", ".join(t.text for t in exprs)
                 lines.append(f"{w.name} [{w.start_s:g}s, {w.end_s:g}s): {joined}")
+        if self.slo is not None and self.slo.page_within_s is not None:
+            lines.append(
+                f"slo: the latency SLO ({self.slo.objective:.2%} of {self.slo.service} requests "
+                f"under {self.slo.latency_ms:g} ms) pages within {self.slo.page_within_s:g}s "
+                "of the first step"
+            )
+        if self.knee is not None:
+            k = self.knee
+            judged = (
+                f"the knee is at least {k.min_headroom:g}x the {k.baseline} window's rate"
+                if k.min_headroom is not None
+                else "the knee is measured (no bound)"
+            )
+            lines.append(
+                f"knee: {judged}; a rate passes while p95 stays within {k.p95_factor:g}x the "
+                f"{k.baseline} window's p95 and errors under {k.max_error_rate:.0%}"
+            )
         return lines
 
 
-def load_spec(source: Any, **params: Any) -> GameDaySpec:
+def load_spec(source: Any, *, rehearsal: bool = False, **params: Any) -> GameDaySpec:
     """A validated spec from a file, a folder holding ``gameday.yaml``, a YAML string, a dict or
-    a GameDaySpec. ``params`` override keys first: ``load__users=40`` or ``{"load.users": 40}``."""
-    if isinstance(source, GameDaySpec) and not params:
+    a GameDaySpec. ``params`` override keys first: ``load__users=40`` or ``{"load.users": 40}``;
+    ``rehearsal=True`` applies the spec's own ``rehearsal:`` values before them."""
+    if isinstance(source, GameDaySpec) and not params and not rehearsal:
         return source
     raw, where, base = _read(source)
+    if rehearsal:
+        if not raw.get("rehearsal"):
+            raise SpecError(
+                f"{where}: rehearsal was asked for, but the spec has no rehearsal: section; "
+                "add one (rehearsal: {load.users: 50, duration: 20s}) or pass params"
+            )
+        raw = _params.apply(raw, dict(raw["rehearsal"]), f"{where} (rehearsal)")
     raw = _params.apply(raw, params, where)
-    return parse(raw, where=where, base=base)
+    return parse(raw, where=where, base=base, rehearsed=rehearsal)
 
 
 def _read(source: Any) -> tuple[dict[str, Any], str, Path | None]:
@@ -190,8 +246,15 @@ def _read(source: Any) -> tuple[dict[str, Any], str, Path | None]:
     return raw, where, base
 
 
-def parse(raw: Mapping[str, Any], *, where: str = "spec", base: Path | None = None) -> GameDaySpec:
-    """Check every key of ``raw`` and build the spec; the first problem raises :class:`SpecError`."""
+def parse(
+    raw: Mapping[str, Any],
+    *,
+    where: str = "spec",
+    base: Path | None = None,
+    rehearsed: bool = False,
+) -> GameDaySpec:
+    """Check every key of ``raw`` and build the spec; the first problem raises :class:`SpecError`.
+    A ``rehearsal:`` section is checked too: the spec with it applied must be valid."""
     check = _Checker(where)
     check.keys(raw, "", KEYS[""])
     title = raw.get("title")
@@ -204,13 +267,19 @@ def parse(raw: Mapping[str, Any], *, where: str = "spec", base: Path | None = No
     box = _sandbox(check, raw.get("sandbox") or {}) if target == "sandbox" else SandboxSpec()
     if target != "sandbox" and raw.get("sandbox"):
         check.fail("sandbox", "is only used with target: sandbox; remove it or the URL target")
-    load = _load(check, raw.get("load"), base)
+    load = _load(check, raw.get("load"), base, duration)
     windows = _windows(check, raw.get("windows") or {}, duration)
     hypothesis = _hypothesis(check, raw.get("hypothesis") or {}, windows)
     slo = _slo(check, raw.get("slo"), box, target)
     price = _price(check, raw.get("price"), box, target)
     steps = _steps(check, raw.get("steps") or [], duration, box, target)
     stops = _stops(check, raw.get("stop_when") or [], slo)
+    counters = parse_counters(check, raw.get("counters"), box, target)
+    knee = parse_knee(check, raw.get("knee"), windows, load)
+    rehearsal = check_rehearsal(check, raw.get("rehearsal"))
+    if rehearsal and not rehearsed:
+        short = _params.apply(dict(raw), rehearsal, f"{where} (rehearsal)")
+        parse(short, where=f"{where} (with its rehearsal values)", base=base, rehearsed=True)
     return GameDaySpec(
         title=str(title).strip(),
         description=str(raw.get("description") or ""),
@@ -224,6 +293,10 @@ def parse(raw: Mapping[str, Any], *, where: str = "spec", base: Path | None = No
         stop_when=stops,
         slo=slo,
         price=price,
+        counters=counters,
+        knee=knee,
+        rehearsal=rehearsal,
+        rehearsed=rehearsed,
         path=base,
     )
 
@@ -285,19 +358,37 @@ def _target(check: _Checker, value: Any) -> str:
 
 def _sandbox(check: _Checker, raw: Any) -> SandboxSpec:
     check.keys(raw, "sandbox.", KEYS["sandbox"])
-    values = {k: check.number(v, f"sandbox.{k}", integer=True) for k, v in raw.items()}
+    values: dict[str, Any] = {
+        k: check.number(v, f"sandbox.{k}", integer=True) for k, v in raw.items() if k != "cache_ttl"
+    }
+    if "cache_ttl" in raw:
+        values["cache_ttl"] = check.duration(raw["cache_ttl"], "sandbox.cache_ttl")
+        if values["cache_ttl"] > 86400:
+            check.fail("sandbox.cache_ttl", "must be at most 1 day (86400s); 0s turns it off")
     if values.get("replicas", 1) < 1:
         check.fail("sandbox.replicas", "must be at least 1")
     return SandboxSpec(**values)
 
 
-def _load(check: _Checker, raw: Any, base: Path | None) -> LoadSpec:
+def _load(check: _Checker, raw: Any, base: Path | None, duration: float) -> LoadSpec:
     if raw is None:
         check.fail("load", "is missing; add load: {users: 100, spawn_rate: 50} or {rate: 100}")
     check.keys(raw, "load.", KEYS["load"])
-    if ("users" in raw) == ("rate" in raw):
-        check.fail("load", "needs users: N (closed model) or rate: RPS (open model), one of them")
     out: dict[str, Any] = {}
+    if "stages" in raw:
+        if "users" in raw or "rate" in raw:
+            check.fail(
+                "load.stages",
+                "are arrival rates a second (open model) and replace users/rate; remove those",
+            )
+        out["stages"] = parse_stages(check, raw["stages"], duration)
+        out["rate"] = max(t for _, t in out["stages"])
+    elif ("users" in raw) == ("rate" in raw):
+        check.fail(
+            "load",
+            "needs users: N (closed model), rate: RPS or stages: [[duration, rate], ...] "
+            "(open model), one of them",
+        )
     if "users" in raw:
         out["users"] = check.number(raw["users"], "load.users", integer=True, low=1)
     if "rate" in raw:
@@ -416,6 +507,16 @@ def _slo(check: _Checker, raw: Any, box: SandboxSpec, target: str) -> SLOSpec | 
     if "compress" in raw:
         check.duration(raw["compress"], "slo.compress")
         out["compress"] = str(raw["compress"])
+    if "sli" in raw:
+        if raw["sli"] not in ("latency", "availability"):
+            check.fail("slo.sli", f"{raw['sli']!r} is unknown; use latency or availability")
+        if raw["sli"] == "availability" and "latency" in raw:
+            check.fail("slo.latency", "means nothing for sli: availability; remove it")
+        out["sli"] = raw["sli"]
+    if "page_within" in raw:
+        out["page_within_s"] = check.duration(raw["page_within"], "slo.page_within")
+        if out["page_within_s"] <= 0:
+            check.fail("slo.page_within", "must be above 0s, e.g. 30s")
     return SLOSpec(**out)
 
 
@@ -423,8 +524,11 @@ def _price(check: _Checker, raw: Any, box: SandboxSpec, target: str) -> PriceSpe
     if raw is None:
         return None
     check.keys(raw, "price.", KEYS["price"])
-    if "instance_hour" not in raw and "per_million_requests" not in raw:
-        check.fail("price", "needs instance_hour: USD and/or per_million_requests: USD")
+    usd = ("instance_hour", "per_million_requests", "egress_per_gb", "db_reads_per_million")
+    if not any(k in raw for k in usd):
+        check.fail("price", f"needs {', '.join(usd[:-1])} and/or {usd[-1]} (USD)")
+    if target != "sandbox" and ("egress_per_gb" in raw or "db_reads_per_million" in raw):
+        check.fail("price", "egress_per_gb and db_reads_per_million are measured on the sandbox")
     if target != "sandbox" and "instance_hour" in raw and "instances" not in raw:
         check.fail("price.instances", "is needed with instance_hour for a URL target")
     services, _ = known_targets(box)
@@ -436,6 +540,11 @@ def _price(check: _Checker, raw: Any, box: SandboxSpec, target: str) -> PriceSpe
         instances=check.number(
             raw.get("instances", len(services)), "price.instances", integer=True, low=1
         ),
+        egress_per_gb=float(check.number(raw.get("egress_per_gb", 0.0), "price.egress_per_gb")),
+        db_reads_per_million=float(
+            check.number(raw.get("db_reads_per_million", 0.0), "price.db_reads_per_million")
+        ),
+        source=str(raw.get("source") or ""),
     )
 
 
@@ -475,17 +584,36 @@ def _steps(
                 key, f"{action} needs target: sandbox (a URL target has no services to act on)"
             )
         pool, kind = (services, "service") if action in SERVICE_ACTIONS else (links, "link")
+        if action in KNOB_ACTIONS:
+            apis = [s for s in services if s.startswith("api-")]
+            pool, kind = (apis, "api replica") if action == "deploy" else (["api", *apis], "api")
+            needed = ACTIONS[action][0]
+            if needed not in item:
+                check.fail(f"{key}.{needed}", f"is missing; {action} needs {needed}: ...")
         if name not in pool:
             check.fail(
                 f"{key}.target",
-                f"{name!r} is not a {kind} of this sandbox; use one of {', '.join(pool)}",
+                f"{name!r} is not {'an' if kind[0] in 'aeiou' else 'a'} {kind} of this sandbox; "
+                f"use one of {', '.join(pool)}",
             )
         params = tuple(sorted((k, v) for k, v in item.items() if k in ACTIONS[action]))
         for k, v in params:
-            check.number(v, f"{key}.{k}")
+            if k not in STRING_PARAMS:
+                check.number(v, f"{key}.{k}")
+        if action == "deploy":
+            from pulsekit.sandbox._knobs import VERSIONS
+
+            if item["version"] not in VERSIONS:
+                check.fail(
+                    f"{key}.version", f"{item['version']!r}: use one of {', '.join(VERSIONS)}"
+                )
+            if length_s is not None:
+                check.fail(f"{key}.duration", "means nothing for deploy; add a later deploy step")
+        if action == "cache_ttl" and item["seconds"] > 86400:
+            check.fail(f"{key}.seconds", "must be at most 86400 (1 day)")
         label = str(item.get("name") or f"{action} {name}")
         out.append(Step(label, at, str(action), str(name), params, length_s))
-    assert all(a in SERVICE_ACTIONS or a in LINK_ACTIONS for a in ACTIONS)
+    assert all(a in SERVICE_ACTIONS or a in LINK_ACTIONS or a in KNOB_ACTIONS for a in ACTIONS)
     return tuple(sorted(out, key=lambda s: s.at_s))
 
 

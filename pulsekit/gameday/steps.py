@@ -68,6 +68,19 @@ class Ledger:
             fault = f.kill(step.target)
         elif step.action == "freeze":
             fault = f.freeze(step.target, ttl=self._ttl(step))
+        elif step.action == "deploy":
+            from pulsekit.gameday import _knob_steps
+
+            earlier = self._active("deploy", step.target)
+            if earlier is not None:  # a later deploy (the rollback) first undoes the earlier one
+                self._revert(earlier, t, by="deploy")
+            fault = _knob_steps.deploy(f.sandbox, step.target, params["version"], self.journal)
+        elif step.action == "cache_ttl":
+            from pulsekit.gameday import _knob_steps
+
+            fault = _knob_steps.cache_ttl(
+                f.sandbox, step.target, float(params["seconds"]), self.journal
+            )
         elif step.action in ("restart", "thaw"):
             undoes = "kill" if step.action == "restart" else "freeze"
             earlier = self._active(undoes, step.target)
@@ -105,7 +118,10 @@ class Ledger:
                 return
             item.reverted_t, item.reverted_by = t, by
         if item.fault is not None:
-            item.fault.remove()
+            if getattr(item.fault, "takes_by", False):  # a knob: journals who set it back
+                item.fault.remove(by=by)
+            else:
+                item.fault.remove()
         self.journal.write(
             Event.STEP_REVERTED,
             f"step {item.step.name} reverted ({by})",

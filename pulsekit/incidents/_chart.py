@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pulsekit._util import atomic_write
 
@@ -26,18 +26,20 @@ _MILESTONE_STYLE = {
 }
 
 
-def plot_timeline(incident: Incident) -> Axes:
-    """Timeline chart: minutes since the first entry; shaded impact; a line per milestone."""
-    import matplotlib
+def plot_timeline(incident: Incident, *, ax: Axes | None = None, faults: Any = ()) -> Axes:
+    """Timeline chart: minutes since the first entry; shaded impact; a line per milestone; the
+    ``faults`` windows hatched."""
+    from pulsekit._plotting import subplots
+    from pulsekit._windows import as_windows
 
-    if "inline" not in matplotlib.get_backend().lower():
-        matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    windows = as_windows(faults)
     entries = incident.timeline
     origin = entries[0].time if entries else incident.reported_at
     rows = [*_ROWS, "notes"]
-    fig, ax = plt.subplots(figsize=(10, 3.2))
+    new = ax is None
+    if ax is None:
+        _, ax = subplots(figsize=(10, 3.2))
+    assert ax is not None
     points: dict[bool, tuple[list[float], list[int]]] = {False: ([], []), True: ([], [])}
     for entry in entries:
         if entry.type in _MILESTONE_STYLE:
@@ -59,6 +61,10 @@ def plot_timeline(incident: Incident) -> Axes:
             alpha=0.12,
             label="user impact",
         )
+    for window in windows:
+        lo, hi = window.relative(origin.timestamp())
+        ax.axvspan(lo / 60.0, hi / 60.0, facecolor="none", edgecolor="tab:purple", hatch="//")
+        ax.text(lo / 60.0, 1.0, window.label, transform=ax.get_xaxis_transform(), fontsize=8)
     for name, color in _MILESTONE_STYLE.items():
         when = incident.milestones.get(name)
         if when is not None:
@@ -70,7 +76,9 @@ def plot_timeline(incident: Incident) -> Axes:
     ax.set_title(f"{incident.id}: {incident.title}"[:90])
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
-    fig.tight_layout()
+    if new:
+        figure: Any = ax.figure
+        figure.tight_layout()
     return ax
 
 

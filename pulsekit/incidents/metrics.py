@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pulsekit._result import ResultMixin, frame_records, html_view, json_safe, no_time_axis
 from pulsekit.errors import ConfigError, IncidentError
 from pulsekit.incidents._store import RECORD_FILE
 from pulsekit.incidents.model import MILESTONES, Role, utc
@@ -60,7 +61,7 @@ def human_duration(seconds: float | None) -> str:
 
 
 @dataclass(frozen=True)
-class IncidentMetrics:
+class IncidentMetrics(ResultMixin):
     """The MTTx durations of one incident, in seconds (None when a milestone is missing)."""
 
     time_to_detect: float | None
@@ -80,6 +81,39 @@ class IncidentMetrics:
             for name, value in self.as_dict().items()
         )
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row per metric: seconds (NaN when unknown), and the duration as text."""
+        import pandas as pd
+
+        rows = [
+            {"metric": name, "seconds": value, "duration": human_duration(value)}
+            for name, value in self.as_dict().items()
+        ]
+        frame = pd.DataFrame(rows).set_index("metric")
+        frame["seconds"] = frame["seconds"].astype(float)
+        return frame
+
+    def to_dict(self) -> dict[str, Any]:
+        """Metric name -> seconds (None when a milestone is missing)."""
+        return json_safe(self.as_dict())  # type: ignore[no-any-return]
+
+    def _repr_html_(self) -> str:
+        return html_view(self.summary())
+
+    def plot(self, ax: Axes | None = None, *, faults: Any = ()) -> Axes:
+        """Horizontal bars: each known duration in minutes (no time axis: ``faults`` must be empty)."""
+        from pulsekit._plotting import axes_or_new
+
+        no_time_axis(faults, "IncidentMetrics.plot (durations)")
+        ax = axes_or_new(ax, (8, 3))
+        known = [(n, v) for n, v in self.as_dict().items() if v is not None][::-1]
+        ax.barh([n.replace("_", " ") for n, _ in known], [v / 60.0 for _, v in known])
+        for y, (_, value) in enumerate(known):
+            ax.text(value / 60.0, y, f" {human_duration(value)}", va="center", fontsize=8)
+        ax.set_xlabel("minutes")
+        ax.set_title("incident durations")
+        return ax
+
 
 def metrics_from_milestones(milestones: dict[str, datetime | None]) -> IncidentMetrics:
     """Metrics from a milestone name -> time mapping."""
@@ -97,7 +131,7 @@ def incident_metrics(incident: Incident) -> IncidentMetrics:
 
 # ------------------------------------------------------------------------- many incidents
 @dataclass(frozen=True)
-class MetricsTable:
+class MetricsTable(ResultMixin):
     """One row per incident (id, severity, service, the metrics in seconds); ``.df`` is the frame."""
 
     df: pd.DataFrame
@@ -132,14 +166,27 @@ class MetricsTable:
                 )
         return "\n".join(lines)
 
-    def plot(self, metric: str = "time_to_mitigate", *, by: str = "severity") -> Axes:
-        """Box plot of one metric (minutes) per severity or service."""
-        import matplotlib
+    def to_frame(self) -> pd.DataFrame:
+        """One row per incident: id, title, severity, services, status, metrics in seconds."""
+        return self.df.copy()
 
-        if "inline" not in matplotlib.get_backend().lower():
-            matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+    def to_dict(self) -> dict[str, Any]:
+        """One record per incident, and the distributions by severity, JSON-safe."""
+        return {"incidents": frame_records(self.df), "by_severity": frame_records(self.by())}
 
+    def plot(
+        self,
+        metric: str = "time_to_mitigate",
+        *,
+        by: str = "severity",
+        ax: Axes | None = None,
+        faults: Any = (),
+    ) -> Axes:
+        """Box plot of one metric (minutes) per severity or service (no time axis: ``faults``
+        must be empty)."""
+        from pulsekit._plotting import axes_or_new
+
+        no_time_axis(faults, "MetricsTable.plot (a box per group)")
         if metric not in METRICS:
             raise ConfigError(f"metric={metric!r} is not one of {', '.join(METRICS)}")
         frame = self.df.explode("service") if by == "service" else self.df
@@ -147,12 +194,15 @@ class MetricsTable:
         data = [
             (frame.loc[frame[by].astype(str) == g, metric].dropna() / 60.0).tolist() for g in groups
         ]
-        fig, ax = plt.subplots(figsize=(8, 4))
+        new = ax is None
+        ax = axes_or_new(ax, (8, 4))
         ax.boxplot(data, tick_labels=groups)
         ax.set_xlabel(by)
         ax.set_ylabel(f"{metric.replace('_', ' ')} (minutes)")
         ax.set_title(f"{metric.replace('_', ' ')} by {by}")
-        fig.tight_layout()
+        if new:
+            figure: Any = ax.figure
+            figure.tight_layout()
         return ax
 
 
@@ -222,7 +272,7 @@ def load_folder(folder: str | Path) -> list[Incident]:
 
 # ------------------------------------------------------------------------- cost
 @dataclass(frozen=True)
-class IncidentCost:
+class IncidentCost(ResultMixin):
     """Responder time by role, its cost, and lost revenue when the numbers are known."""
 
     hours_by_role: dict[str, float]
@@ -248,6 +298,39 @@ class IncidentCost:
             f"x {self.hourly_rate:,.2f}/h)\n"
             f"lost revenue: {lost}"
         )
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per role: responder hours."""
+        import pandas as pd
+
+        rows = [{"role": r, "hours": h} for r, h in self.hours_by_role.items()]
+        return pd.DataFrame(rows, columns=["role", "hours"]).set_index("role")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Hours by role, the rate, response cost, lost revenue and total, JSON-safe."""
+        return json_safe(  # type: ignore[no-any-return]
+            {
+                "hours_by_role": self.hours_by_role,
+                "weighted_hours": self.weighted_hours,
+                "hourly_rate": self.hourly_rate,
+                "response_cost": self.response_cost,
+                "lost_revenue": self.lost_revenue,
+                "review_hours": self.review_hours,
+                "total": self.total,
+            }
+        )
+
+    def plot(self, ax: Axes | None = None, *, faults: Any = ()) -> Axes:
+        """Responder hours per role (no time axis: ``faults`` must be empty)."""
+        from pulsekit._plotting import axes_or_new
+
+        no_time_axis(faults, "IncidentCost.plot (hours per role)")
+        ax = axes_or_new(ax, (8, 3))
+        roles = list(self.hours_by_role)[::-1]
+        ax.barh(roles, [self.hours_by_role[r] for r in roles])
+        ax.set_xlabel("responder hours")
+        ax.set_title(f"response cost {self.response_cost:,.2f}")
+        return ax
 
 
 def cost(

@@ -578,11 +578,12 @@ class Incident:
         """Responder time by role and lost revenue; see :func:`pulsekit.incidents.metrics.cost`."""
         return _metrics.cost(self, **kwargs)
 
-    def plot(self) -> Axes:
-        """Timeline chart: entries by kind, the impact window shaded, a line per milestone."""
+    def plot(self, ax: Axes | None = None, *, faults: Any = ()) -> Axes:
+        """Timeline chart: entries by kind, the impact window shaded, a line per milestone, the
+        ``faults`` windows (FaultWindows, FaultRecords, a FaultLog) hatched."""
         from pulsekit.incidents._chart import plot_timeline
 
-        return plot_timeline(self)
+        return plot_timeline(self, ax=ax, faults=faults)
 
     def now(self) -> datetime:
         """The incident's clock (injectable for tests and replays)."""

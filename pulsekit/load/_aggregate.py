@@ -122,6 +122,7 @@ class Aggregate:
         self.total_lag = _hist()
         self.requests = self.failures = self.arrivals = self.dropped = 0
         self.errors: dict[str, int] = {}
+        self.per_worker: dict[str, list[Any]] = {}  # worker -> [requests, failures, latency]
 
     def start(self, t0: float) -> None:
         self.t0 = t0
@@ -154,7 +155,16 @@ class Aggregate:
                 "svc": _hist(),
                 "lag": _hist(),
             }
+        worker = None
+        if rec.get("worker"):
+            worker = self.per_worker.get(rec["worker"])
+            if worker is None:
+                worker = self.per_worker[rec["worker"]] = [0, 0, _hist()]
         for key, (n, f, lat, svc) in rec["ep"].items():
+            if worker is not None:
+                worker[0] += n
+                worker[1] += f
+                worker[2].decode_and_add(lat)
             ep = self.endpoints.get(key)
             if ep is None:
                 ep = self.endpoints[key] = [0, 0, _hist(), _hist()]

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from pulsekit.load._config import ChildConfig
+from pulsekit.load._remote import Joiner
 from pulsekit.load.shapes import RateStages, UserStages
 
 LOWEST, HIGHEST, DIGITS = 1, 60_000_000, 3  # microseconds: 1 µs .. 60 s, 3 significant digits
@@ -132,6 +133,7 @@ class Arrivals:
         self.limit = max(1, int(cfg.max_in_flight * self.share))
         self.group = Group()
         self.idle: dict[type, list[Any]] = {}
+        self.started = False
         self.finished = False  # every planned arrival was started and the drain is over
         self.on_done: Any = None
 
@@ -142,6 +144,9 @@ class Arrivals:
 
         from pulsekit.load.shapes import arrival_times, peak
 
+        if self.started:  # Locust re-dispatched our scheduler user after a lost worker
+            return
+        self.started = True
         weights = [max(1, int(getattr(c, "weight", 1) or 1)) for c in vu_classes]
         for cls in vu_classes:
             if getattr(cls, "host", None) is None:
@@ -360,17 +365,32 @@ def main(argv: list[str] | None = None) -> int:
     env = Environment(user_classes=run_classes, shape_class=shape_obj, host=cfg.url)
 
     if role == "worker":
-        return _worker(env, recorder, arrivals, inv, orphan_watch)
+        return _worker(env, recorder, arrivals, inv, orphan_watch, cfg)
 
     env.events.request.add_listener(recorder.on_request)
     runner: Any
     workers = cfg.workers
     plans_done: list[Any] = []
+    joiner: Joiner | None = None
     if role == "master":
-        runner = env.create_master_runner("127.0.0.1", inv.port)
+        remote = cfg.remote
+        try:
+            runner = env.create_master_runner(
+                remote.host if remote else "127.0.0.1", remote.port if remote else inv.port
+            )
+        except Exception as exc:  # RPCError: the address is not ours, or the port is taken
+            emit({"type": "error", "message": f"master_bind: cannot listen ({exc})"})
+            return 2
         runner.register_message("pk_interval", lambda msg, **_: emit(msg.data))
         runner.register_message("pk_warning", lambda msg, **_: emit(msg.data))
         runner.register_message("pk_done", lambda msg, **_: plans_done.append(msg.data))
+        if remote is not None:
+            joiner = Joiner(runner, cfg, remote, emit)
+            problem = joiner.wait(remote.wait)
+            if problem:
+                runner.quit()  # first: joined workers get "quit" before the parent stops us
+                emit({"type": "error", "message": problem, "config": True})
+                return 2
         deadline = time.time() + 60
         while runner.worker_count < workers:
             if time.time() > deadline or any(p.poll() is not None for p in procs):
@@ -416,10 +436,14 @@ def main(argv: list[str] | None = None) -> int:
     else:
         runner.start(cfg.users or 1, cfg.spawn_rate)
     gevent.spawn(ticker)
-    end = time.time() + cfg.duration  # wall clock: gevent timers can fire early
+    t0 = time.time()
+    end = t0 + cfg.duration  # wall clock: gevent timers can fire early
     while not done.wait(timeout=0.1):
+        if joiner is not None:
+            joiner.check_lost(time.time() - t0)
         if arrivals is not None:  # open model: stop when every planned arrival was made
-            finished = arrivals.finished if role == "local" else len(plans_done) >= workers
+            alive = workers - (len(joiner.lost) if joiner else 0)
+            finished = arrivals.finished if role == "local" else len(plans_done) >= alive
             if finished or time.time() >= end + 2 * DRAIN_S:
                 stop()
         elif time.time() >= end or (shape_obj is not None and runner.state == "stopped"):
@@ -443,6 +467,8 @@ def _spawn_workers(config: str, cfg: ChildConfig) -> tuple[list[subprocess.Popen
     """Start the worker processes on a port that was free a moment ago (they retry connecting)."""
     from pulsekit._util import free_port
 
+    if cfg.remote is not None:
+        return [], 0  # workers on other hosts join by themselves
     port = free_port()
     procs = []
     with open(cfg.log + ".workers", "ab") as log:
@@ -467,17 +493,26 @@ def _users(runner: Any, role: str) -> int:
 
 
 def _worker(
-    env: Any, recorder: Recorder, arrivals: Arrivals | None, inv: Invocation, watch: Any
+    env: Any,
+    recorder: Recorder,
+    arrivals: Arrivals | None,
+    inv: Invocation,
+    watch: Any,
+    cfg: ChildConfig,
 ) -> int:
     import gevent
 
     env.events.request.add_listener(recorder.on_request)
-    runner = env.create_worker_runner("127.0.0.1", inv.port)
+    runner = env.create_worker_runner(cfg.master_host, inv.port)
+    name = cfg.worker_name or f"local-{inv.index}"
+    if cfg.worker_name:  # a worker on another host: the master maps Locust's id to it
+        runner.send_message("pk_joined", {"name": name, "client_id": runner.client_id})
 
     def send(force: bool = False) -> None:
         inflight = len(arrivals.group) if arrivals else 0
         users = inflight if arrivals else int(runner.user_count)
         for rec in recorder.flush(users=users, inflight=inflight, force=force):
+            rec["worker"] = name
             runner.send_message("pk_interval", rec)
 
     def ticker() -> None:

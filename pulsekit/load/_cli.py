@@ -47,6 +47,17 @@ def load() -> None:
 @click.option("--max-in-flight", type=int, help="Open model: in-flight limit (drops beyond).")
 @click.option("--seed", type=int, help="Seed the task mix for repeatable runs.")
 @click.option("--json", "json_file", help="Write the result as JSON to FILE ('-' for stdout).")
+@click.option(
+    "--expect-workers",
+    help="Workers on other hosts to wait for: a count, or their names (a,b) to name the missing.",
+)
+@click.option("--master-bind", help="With --expect-workers: ADDRESS[:PORT] to listen on (5557).")
+@click.option(
+    "--worker-wait", default="60s", show_default=True, help="How long to wait for the workers."
+)
+@click.option(
+    "--fail-on-worker-loss", is_flag=True, help="Stop the run when a worker is lost mid-run."
+)
 def run_command(
     url: str,
     users: int | None,
@@ -65,6 +76,10 @@ def run_command(
     max_in_flight: int | None,
     seed: int | None,
     json_file: str | None,
+    expect_workers: str | None,
+    master_bind: str | None,
+    worker_wait: str,
+    fail_on_worker_loss: bool,
 ) -> None:
     """Load URL with --users N (closed) or --rate RPS (open) for --duration.
 
@@ -108,6 +123,10 @@ def run_command(
             max_in_flight=max_in_flight,
             seed=seed,
             progress="none" if to_stdout else "auto",
+            expect_workers=_expect(expect_workers),
+            master_bind=master_bind,
+            worker_wait=worker_wait,
+            fail_on_worker_loss=fail_on_worker_loss,
         )
     finally:
         signal.signal(signal.SIGTERM, previous)
@@ -121,3 +140,43 @@ def run_command(
     if terminated:
         sys.exit(143)
     sys.exit(130 if result.status == "interrupted" else result.exit_code)
+
+
+@load.command("worker")
+@click.option("--master", required=True, help="The controller's HOST[:PORT] (port 5557).")
+@click.option("--name", help="This worker's name in results (default: the host name).")
+@click.option(
+    "--locustfile",
+    type=click.Path(exists=True, dir_okay=False),
+    help="The run's locustfile (must be identical to the controller's copy).",
+)
+@click.option(
+    "--wait", default="60s", show_default=True, help="How long to wait for the master to answer."
+)
+def worker_command(master: str, name: str | None, locustfile: str | None, wait: str) -> None:
+    """Join a run on another host as a Locust worker; exit when that run ends.
+
+    The controller runs `pulsekit load run URL ... --expect-workers N --master-bind ADDRESS`.
+    This worker says hello with its pulsekit version and locustfile hash; a mismatch is refused
+    before the run starts. It then sends its load and its HdrHistograms to the master.
+    """
+    from pulsekit._util import parse_duration
+    from pulsekit.errors import ConfigError
+    from pulsekit.load._remote import parse_master, worker_main
+
+    parse_master(master)  # a bad address fails here, before locust is imported
+    seconds = parse_duration(wait, field="--wait")
+    if not 0 < seconds <= 3600:
+        raise ConfigError(f"--wait {wait!r} must be more than 0 and at most 1h; try '60s'")
+    code = worker_main(master, name, locustfile, seconds, log=lambda m: click.echo(m, err=True))
+    sys.exit(code)
+
+
+def _expect(text: str | None) -> int | list[str] | None:
+    """``--expect-workers 2`` (a count) or ``--expect-workers lg-1,lg-2`` (their names)."""
+    if text is None:
+        return None
+    text = text.strip()
+    if text.lstrip("-").isdigit():
+        return int(text)
+    return [part.strip() for part in text.split(",")]

@@ -12,10 +12,34 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, cast
 
-from pulsekit._types import JSONObject, LoadModel, Seconds
+from pulsekit._types import JSONObject, JSONValue, LoadModel, Seconds
 from pulsekit.errors import LoadError
 from pulsekit.load._request import PlainRequest
 from pulsekit.load.shapes import RateStages, Stage, UserStages
+
+
+@dataclass(frozen=True)
+class RemoteWorkers:
+    """Workers on other hosts: where the master listens, how long it waits, whom it expects."""
+
+    host: str
+    port: int
+    wait: Seconds  # how long the master waits for every expected worker to join
+    names: tuple[str, ...] | None = None  # the workers' --name values (None: any names)
+
+    def to_dict(self) -> JSONObject:
+        names: JSONValue = list(self.names) if self.names is not None else None
+        return {"host": self.host, "port": self.port, "wait": self.wait, "names": names}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RemoteWorkers:
+        names = data.get("names")
+        return cls(
+            host=str(data["host"]),
+            port=int(data["port"]),
+            wait=float(data["wait"]),
+            names=tuple(str(n) for n in names) if names is not None else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -39,6 +63,13 @@ class ChildConfig:
     locustfile: str | None = None
     user_class: str | None = None  # "module:Class"
     log: str = ""  # the child's log file (set by the parent when it starts the child)
+    # workers on other hosts (the controller's master only)
+    remote: RemoteWorkers | None = None
+    locustfile_sha256: str | None = None  # a joining worker's locustfile must match it
+    fail_on_worker_loss: bool = False
+    # what a worker on another host was told when it joined
+    master_host: str = "127.0.0.1"  # where a worker reaches its master
+    worker_name: str | None = None  # its --name (None: a local worker)
 
     def user_stages(self) -> UserStages:
         """The stages as numbers of users (closed model only)."""
@@ -66,6 +97,8 @@ class ChildConfig:
                 out[f.name] = list(value)
             elif f.name == "request":
                 out[f.name] = cast(JSONObject, value.to_config()) if value is not None else None
+            elif f.name == "remote":
+                out[f.name] = value.to_dict() if value is not None else None
             else:
                 out[f.name] = value
         return out
@@ -94,6 +127,9 @@ class ChildConfig:
                     headers=tuple((str(k), str(v)) for k, v in request["headers"]),
                     body=request["body"],
                 )
+            remote = data.get("remote")
+            if remote is not None:
+                values["remote"] = RemoteWorkers.from_dict(remote)
             return cls(**values)
         except (KeyError, TypeError, ValueError) as exc:
             raise LoadError(f"load child config is incomplete or malformed: {exc!r}") from exc

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from pulsekit.errors import LoadError
+from pulsekit.errors import ConfigError, LoadError
 from pulsekit.load._config import ChildConfig
 
 _EOF = object()
@@ -134,6 +134,8 @@ def stream(
         try:
             for msg in child.messages(0.1, deadline):
                 if msg is not None:
+                    if msg.get("type") == "error" and msg.get("config"):
+                        raise ConfigError(msg["message"])
                     if msg.get("type") == "error":
                         raise LoadError(f"Locust could not start the run: {msg['message']}")
                     on_message(msg)

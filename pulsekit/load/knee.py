@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from pulsekit._result import ResultMixin, html_view, json_safe, no_time_axis
 from pulsekit._types import LoadTarget
 from pulsekit._util import parse_duration
 from pulsekit.errors import ConfigError
@@ -43,7 +44,7 @@ class Saturation:
 
 
 @dataclass(frozen=True)
-class KneeResult:
+class KneeResult(ResultMixin):
     """The knee (highest passing rate), the first failing rate, headroom over the normal rate,
     the first saturated signal and one row per step. Rates are arrivals per second (open model);
     each step's p95 comes from the merged histogram of that whole step."""
@@ -70,6 +71,7 @@ class KneeResult:
         return self.knee_rate / self.normal_rate
 
     def to_frame(self) -> pd.DataFrame:
+        """One row per step: rate, p95 over the step, error rate, passed, saturation signals."""
         return self.steps.copy()
 
     def summary(self) -> str:
@@ -99,26 +101,31 @@ class KneeResult:
             return None if isinstance(v, float) and not math.isfinite(v) else v
 
         sat = self.first_saturated
-        return {
-            "url": self.url,
-            "status": self.status,
-            "normal_rate": self.normal_rate,
-            "knee_rate": self.knee_rate,
-            "first_fail_rate": self.first_fail_rate,
-            "headroom": self.headroom,
-            "bound_ms": self.bound_ms,
-            "baseline_p95_ms": self.baseline_p95_ms,
-            "first_saturated": None if sat is None else {**sat.__dict__, "text": str(sat)},
-            "steps": [{k: clean(v) for k, v in r.items()} for r in self.steps.to_dict("records")],
-            "warnings": list(self.warnings),
-        }
+        return json_safe(  # type: ignore[no-any-return]
+            {
+                "url": self.url,
+                "status": self.status,
+                "normal_rate": self.normal_rate,
+                "knee_rate": self.knee_rate,
+                "first_fail_rate": self.first_fail_rate,
+                "headroom": self.headroom,
+                "bound_ms": self.bound_ms,
+                "baseline_p95_ms": self.baseline_p95_ms,
+                "first_saturated": None if sat is None else {**sat.__dict__, "text": str(sat)},
+                "steps": [
+                    {k: clean(v) for k, v in r.items()} for r in self.steps.to_dict("records")
+                ],
+                "warnings": list(self.warnings),
+            }
+        )
 
-    def plot(self, *, ax: Axes | None = None) -> Axes:
-        """p95 per step against the bound, passing steps in blue and failing ones in red."""
-        import matplotlib.pyplot as plt
+    def plot(self, ax: Axes | None = None, *, faults: Any = ()) -> Axes:
+        """p95 per step against the bound, passing steps in blue and failing ones in red (the x
+        axis is the offered rate, not time: ``faults`` must be empty)."""
+        from pulsekit._plotting import axes_or_new
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 4))
+        no_time_axis(faults, "KneeResult.plot (p95 per offered rate)")
+        ax = axes_or_new(ax, (8, 4))
         steps = self.steps.sort_values("rate")
         colors = ["tab:blue" if p else "tab:red" for p in steps["passed"]]
         ax.plot(steps["rate"], steps["p95_ms"], "-", color="grey", zorder=1)
@@ -134,7 +141,7 @@ class KneeResult:
         return ax
 
     def _repr_html_(self) -> str:
-        return f"<pre>{self.summary()}</pre>"
+        return html_view(self.summary(), self.steps)
 
 
 def _lagging(rate: float, conclusion: str) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
+from pulsekit._result import ResultMixin, html_view
 from pulsekit.load.thresholds import Threshold, ThresholdResult, evaluate, parse_thresholds
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ TIMELINE_COLUMNS = (
 
 
 @dataclass(frozen=True)
-class LoadResult:
+class LoadResult(ResultMixin):
     """What a load run measured. Latencies are in ms; in the open model they are measured from
     each request's intended start (coordinated omission corrected), ``service_ms`` is the raw
     time on the wire."""
@@ -63,6 +64,10 @@ class LoadResult:
     lag_histogram: str = ""
     endpoint_histograms: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     second_histograms: Mapping[int, tuple[str, str]] = field(default_factory=dict, repr=False)
+    # per worker process (local-N, or a remote worker's --name): requests, failures, histogram
+    worker_stats: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, repr=False)
+    joined_workers: tuple[Mapping[str, Any], ...] = ()  # workers on other hosts that joined
+    lost_workers: tuple[str, ...] = ()  # workers lost mid-run (their share was not sent)
 
     @property
     def passed(self) -> bool:
@@ -139,6 +144,12 @@ class LoadResult:
                 f"  raw service time: p99 {self.service_ms['p99']:.1f} ms; send lag p99 "
                 f"{self.send_lag_ms.get('p99', 0.0):.1f} ms"
             )
+        if self.joined_workers:
+            per = ", ".join(
+                f"{w['name']} ({w['address']}) {(self.worker_stats.get(w['name']) or {}).get('requests', 0)}"
+                for w in self.joined_workers
+            )
+            lines.append(f"  requests per worker: {per}")
         lines += [f"  {t}" for t in self.thresholds]
         lines += [f"  warning: {w}" for w in self.warnings]
         if self.thresholds:
@@ -147,9 +158,9 @@ class LoadResult:
 
     def plot(
         self,
+        ax: Axes | None = None,
         *,
         windows: Sequence[Any] = (),
-        ax: Axes | None = None,
         faults: Any = (),
     ) -> Axes:
         r"""Latency percentiles (top) and rps/errors (bottom) per second, windows shaded.
@@ -170,17 +181,12 @@ class LoadResult:
             else:
                 start, end, label = item
                 spans.append((float(start), float(end), str(label)))
-        import matplotlib
-
+        top: Axes
+        bottom: Axes
         if ax is None:
-            import sys
+            from pulsekit._plotting import subplots
 
-            if "ipykernel" not in sys.modules:
-                matplotlib.use("Agg")
-            import matplotlib.pyplot as plt
-
-            _, (top, bottom) = plt.subplots(2, 1, figsize=(10, 6), sharex=True)
-            top = cast("Axes", top)
+            _, (top, bottom) = subplots(2, 1, figsize=(10, 6), sharex=True)
         else:
             top = ax
             bottom = ax.twinx()
@@ -206,6 +212,13 @@ class LoadResult:
         top.legend(loc="upper left", fontsize=8)
         bottom.legend(loc="upper left", fontsize=8)
         return top
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-second timeline (index: seconds since the start); a copy."""
+        return self.timeline.copy()
+
+    def _repr_html_(self) -> str:
+        return html_view(self.summary(), self.endpoints)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (what ``pulsekit load run --json`` writes)."""
@@ -248,6 +261,9 @@ class LoadResult:
             ],
             "warnings": list(self.warnings),
             "errors": dict(self.errors),
+            "worker_requests": {k: v["requests"] for k, v in self.worker_stats.items()},
+            "joined_workers": [dict(w) for w in self.joined_workers],
+            "lost_workers": list(self.lost_workers),
         }
 
 

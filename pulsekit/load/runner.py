@@ -17,8 +17,9 @@ from pulsekit._util import check_host_allowed, parse_duration, redact_url
 from pulsekit.errors import ConfigError, LoadError
 from pulsekit.load import _request
 from pulsekit.load import shapes as _shapes
-from pulsekit.load._config import ChildConfig
+from pulsekit.load._config import ChildConfig, RemoteWorkers
 from pulsekit.load._mixes import MIXES
+from pulsekit.load._remote import file_sha256, parse_master
 from pulsekit.load.result import TIMELINE_COLUMNS, LoadResult
 from pulsekit.load.shapes import StageLike
 from pulsekit.load.thresholds import Threshold, evaluate, parse_thresholds
@@ -54,6 +55,10 @@ def run(
     schedule: Sequence[tuple[str | float, Callable[[], object]]] = (),
     progress: bool | str = "auto",
     monitor: Callable[[Any], str | None] | None = None,
+    expect_workers: int | Sequence[str] | None = None,
+    master_bind: str | None = None,
+    worker_wait: str | float = "60s",
+    fail_on_worker_loss: bool = False,
 ) -> LoadResult:
     """Put load on ``url`` with Locust (in child processes) and measure it honestly.
 
@@ -73,6 +78,13 @@ def run(
     ``live.window(start_s, end_s)``, ``live.latest()``); returning a reason string stops the run
     early with status "aborted" (a GameDay's stop conditions use it).
 
+    Workers on other hosts: ``expect_workers=N`` (or their names, ``["lg-1", "lg-2"]``) and
+    ``master_bind="10.0.0.5[:5557]"`` make this the Locust master; each load host runs
+    ``pulsekit load worker --master 10.0.0.5:5557 [--name lg-1]``. The run starts once they all
+    joined (at most ``worker_wait``; it then names who joined and who is missing), the
+    open-model rate is split across them, and a worker lost mid-run is reported in
+    ``result.lost_workers`` (the run continues, or stops with ``fail_on_worker_loss=True``).
+
     >>> result = run(shop.url, rate=50, duration="10s", thresholds=["http_req_duration: p(95)<200"])
     >>> result.passed, result.latency_ms["p99"]
     """
@@ -85,6 +97,10 @@ def run(
         raise ConfigError(f"spawn_rate={spawn_rate!r} needs users= and must be a number > 0")
     if isinstance(workers, bool) or not isinstance(workers, int) or not 0 <= workers <= MAX_WORKERS:
         raise ConfigError(f"workers={workers!r} must be an integer from 0 (no master) to 64")
+    remote: RemoteWorkers | None = None
+    expected = _remote_workers(expect_workers, master_bind, worker_wait, workers)
+    if expected is not None:
+        workers, remote = expected
     plan, shaped, shape_class = _plan(shape, stages, target, seconds, model)
     checks = parse_thresholds(thresholds)
     plan_calls = _schedule(schedule, seconds)
@@ -123,8 +139,52 @@ def run(
         request=source.request,
         locustfile=source.locustfile,
         user_class=source.user_class,
+        remote=remote,
+        locustfile_sha256=file_sha256(source.locustfile) if remote else None,
+        fail_on_worker_loss=bool(fail_on_worker_loss) if remote else False,
     )
     return _execute(cfg, checks, progress, plan_calls, monitor)
+
+
+def _remote_workers(
+    expect: Any, bind: Any, wait: Any, workers: int
+) -> tuple[int, RemoteWorkers] | None:
+    """Validate the options of workers on other hosts: (count, where to meet); None: local only."""
+    if expect is None and bind is None:
+        return None
+    if expect is None or bind is None:
+        raise ConfigError(
+            "pass expect_workers=N together with master_bind='ADDRESS[:PORT]' (the address "
+            "the workers reach this host at), or neither"
+        )
+    names = None
+    if isinstance(expect, list | tuple):  # the workers' --name values: missing ones get named
+        names = [str(n) for n in expect]
+        ok = all(isinstance(n, str) and n.strip() == n and n for n in expect)
+        if not ok or not names or len(set(names)) != len(names) or len(names) > MAX_WORKERS:
+            raise ConfigError(
+                f"expect_workers={expect!r} must be a count, or a list of distinct worker names "
+                "(their --name), e.g. ['loadgen-1', 'loadgen-2']"
+            )
+        expect = len(names)
+    if isinstance(expect, bool) or not isinstance(expect, int) or not 1 <= expect <= MAX_WORKERS:
+        raise ConfigError(f"expect_workers={expect!r} must be an integer from 1 to {MAX_WORKERS}")
+    if workers:
+        raise ConfigError("pass workers= (local processes) or expect_workers= (other hosts)")
+    host, port = parse_master(bind, field="master_bind")
+    seconds = parse_duration(wait, field="worker_wait")
+    if not 0 < seconds <= 3600:
+        raise ConfigError(f"worker_wait={wait!r} must be more than 0 and at most 1h; try '60s'")
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        raise ConfigError(
+            f"master_bind {bind!r}: cannot listen there ({exc.strerror or exc}); use an address "
+            "of this host that the workers can reach, and a free port"
+        ) from None
+    return expect, RemoteWorkers(host, port, seconds, tuple(names) if names is not None else None)
 
 
 def _target_url(url: Any) -> str:
@@ -279,6 +339,8 @@ def _execute(
         "last_eval": 0.0,
         "aborted_by": None,
         "stopped_by": None,
+        "joined": [],
+        "lost": [],
     }
     bar = Progress(progress, cfg.duration, f"{cfg.model} load")
 
@@ -290,11 +352,19 @@ def _execute(
             agg.add(msg)
         elif kind == "warning" and msg["message"] not in state["warnings"]:
             state["warnings"].append(msg["message"])
+        elif kind == "workers":
+            state["joined"] = list(msg["joined"])
+        elif kind == "worker_lost":
+            state["lost"].append(msg)
         elif kind == "end":
             state["locust"] = msg.get("locust", {})
             agg.stop()
 
     def on_tick() -> bool:
+        if state["lost"] and cfg.fail_on_worker_loss and not state["stopped_by"]:
+            lost = state["lost"][0]
+            state["stopped_by"] = f"worker {lost['name']} ({lost['address']}) was lost"
+            return True
         while calls and agg.t0 is not None and agg.elapsed() >= calls[0][0]:
             calls.pop(0)[1]()
         now = time.monotonic()
@@ -315,7 +385,10 @@ def _execute(
         return False
 
     try:
-        status = stream(cfg, on_message=on_message, on_tick=on_tick, max_seconds=cfg.duration + 120)
+        wait = cfg.remote.wait if cfg.remote else 0.0
+        status = stream(
+            cfg, on_message=on_message, on_tick=on_tick, max_seconds=cfg.duration + 120 + wait
+        )
         rps, p95, errors = agg.latest()
         bar.update(agg.elapsed(), rps, p95, errors)
     finally:
@@ -375,6 +448,12 @@ def _result(
         )
     if state["aborted_by"]:
         warnings.append(f"aborted early: threshold {state['aborted_by']!r} failed")
+    for lost in state["lost"]:
+        warnings.append(
+            f"worker {lost['name']} ({lost['address']}) was lost {lost['at_s']:.1f} s into the "
+            "run; its share of the load was missing from then on (closed model: until Locust "
+            "moves its users to the other workers, about 60 s later)"
+        )
     if state["stopped_by"]:
         warnings.append(f"stopped early: {state['stopped_by']}")
     if status == "completed" and agg.t0 is None:
@@ -404,4 +483,10 @@ def _result(
         lag_histogram=encode(agg.total_lag),
         endpoint_histograms={k: (encode(v[2]), encode(v[3])) for k, v in agg.endpoints.items()},
         second_histograms=dict(agg.kept),
+        worker_stats={
+            name: {"requests": n, "failures": f, "histogram": encode(hist)}
+            for name, (n, f, hist) in sorted(agg.per_worker.items())
+        },
+        joined_workers=tuple(state["joined"]),
+        lost_workers=tuple(lost["name"] for lost in state["lost"]),
     )

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from pulsekit._result import ResultMixin, frame_records, html_view
 from pulsekit._types import Instant
 from pulsekit._util import format_duration, parse_duration
 from pulsekit.errors import ConfigError, ObserveError
@@ -16,12 +17,13 @@ from pulsekit.observe._source import MetricsSource, to_samples
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
+    from matplotlib.axes import Axes
 
     from pulsekit.observe.slo import SLI, SLO
 
 
 @dataclass(frozen=True, eq=False)
-class SLOReport:
+class SLOReport(ResultMixin):
     """An SLO evaluated over a span: ``df`` per step, ``alerts`` as firing intervals."""
 
     slo: SLO
@@ -79,11 +81,34 @@ class SLOReport:
             lines.append(f"alert {rule}: fired {len(group)} time(s)")
         return "\n".join(lines)
 
-    def plot(self, *, faults: Any = (), ax: Any = None) -> Any:
-        """The burn chart (burn rates against thresholds, budget remaining), shading ``faults``."""
+    def to_frame(self) -> pd.DataFrame:
+        """One row per step: good, total, error ratio, budget remaining, burn rates, firing."""
+        return self.df.copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The SLO, the span's figures, the alerts fired and the per-step rows, JSON-safe."""
+        slo = self.slo
+        return {
+            "slo": {"name": slo.name, "objective": slo.objective, "period_s": slo.period},
+            "step_s": self.step,
+            "good": self.good,
+            "total": self.total,
+            "error_ratio": self.error_ratio,
+            "budget_remaining": self.budget_remaining,
+            "firing": self.firing,
+            "alerts": frame_records(self.alerts),
+            "rows": frame_records(self.df),
+        }
+
+    def _repr_html_(self) -> str:
+        return html_view(self.summary(), self.alerts if not self.alerts.empty else None)
+
+    def plot(self, ax: Axes | None = None, *, faults: Any = ()) -> Axes:
+        """The burn chart (burn rates against thresholds, budget remaining), shading ``faults``;
+        returns the burn-rate Axes (budget below it, or on its right-hand axis with ``ax``)."""
         from pulsekit.observe.charts import burn_chart
 
-        return burn_chart(self, faults=faults)
+        return burn_chart(self, faults=faults, ax=ax)
 
 
 def _dur(seconds_: float) -> str:

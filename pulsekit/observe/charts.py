@@ -20,13 +20,9 @@ PANEL = (
 
 
 def _pyplot() -> Any:
-    import matplotlib
+    from pulsekit._plotting import pyplot
 
-    if "ipykernel" not in __import__("sys").modules:
-        matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    return pyplot()
 
 
 def shade_faults(ax: Axes, faults: Any, *, label: bool = True) -> None:
@@ -51,15 +47,35 @@ def shade_faults(ax: Axes, faults: Any, *, label: bool = True) -> None:
             )
 
 
-def golden_panel(timeline: GoldenTimeline, *, faults: Any = (), targets: Any = None) -> Any:
-    """Four stacked Axes (traffic, errors, p95, saturation), one line per target."""
+def golden_panel(
+    timeline: GoldenTimeline,
+    *,
+    faults: Any = (),
+    targets: Any = None,
+    ax: Axes | None = None,
+    signal: str = "p95_ms",
+) -> Axes:
+    """Four stacked Axes (traffic, errors, p95, saturation), one line per target; returns the top
+    one (the others are ``ax.figure.axes``). With ``ax``, only ``signal`` is drawn, on ``ax``."""
+    from pulsekit.errors import ConfigError
+
     plt = _pyplot()
     df = timeline.df
     if targets is not None:
         wanted = [targets] if isinstance(targets, str) else list(targets)
         df = df[df["target"].isin(wanted)]
-    fig, axes = plt.subplots(len(PANEL), 1, figsize=(10, 8), sharex=True)
-    for ax, (column, title) in zip(axes, PANEL, strict=True):
+    fig: Any
+    if ax is not None:
+        titles = dict(PANEL)
+        if signal not in titles:
+            raise ConfigError(f"signal={signal!r} is not one of {', '.join(titles)}")
+        panel: tuple[tuple[str, str], ...] = ((signal, titles[signal]),)
+        axes = [ax]
+        fig = ax.figure
+    else:
+        panel = PANEL
+        fig, axes = plt.subplots(len(PANEL), 1, figsize=(10, 8), sharex=True)
+    for ax, (column, title) in zip(axes, panel, strict=True):
         for target, group in df.groupby("target", sort=True):
             if group[column].notna().any():
                 ax.plot(group["time"], group[column], label=str(target), linewidth=1.2)
@@ -75,20 +91,26 @@ def golden_panel(timeline: GoldenTimeline, *, faults: Any = (), targets: Any = N
         shade_faults(ax, faults, label=ax is axes[0])
     handles, labels = axes[0].get_legend_handles_labels()
     if handles:
-        axes[0].legend(
-            handles, labels, fontsize=7, ncol=4, loc="upper left", bbox_to_anchor=(0, 1.35)
-        )
+        above = {"bbox_to_anchor": (0, 1.35)} if len(axes) > 1 else {}
+        axes[0].legend(handles, labels, fontsize=7, ncol=4, loc="upper left", **above)
     axes[-1].set_xlabel("time (UTC)")
-    fig.suptitle(f"golden signals (window {timeline.window:g}s)", y=0.995)
-    fig.tight_layout()
-    return axes
+    if len(axes) > 1:
+        fig.suptitle(f"golden signals (window {timeline.window:g}s)", y=0.995)
+        fig.tight_layout()
+    else:
+        axes[0].set_title(f"golden signals (window {timeline.window:g}s)")
+    return axes[0]
 
 
-def burn_chart(report: SLOReport, *, faults: Any = ()) -> Any:
-    """Burn rate per rule (long windows) against thresholds, and the budget remaining."""
+def burn_chart(report: SLOReport, *, faults: Any = (), ax: Axes | None = None) -> Axes:
+    """Burn rate per rule (long windows) against thresholds (top), and the budget remaining
+    (bottom, or a right-hand axis of ``ax`` when given); returns the burn-rate Axes."""
     plt = _pyplot()
     df = report.df
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 6), sharex=True)
+    if ax is None:
+        fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 6), sharex=True)
+    else:
+        fig, top, bottom = ax.figure, ax, ax.twinx()
     colors = ["tab:red", "tab:orange", "tab:blue", "tab:green"]
     for rule, color in zip(report.slo.alert_rules(), colors * 2, strict=False):
         top.plot(
@@ -113,17 +135,20 @@ def burn_chart(report: SLOReport, *, faults: Any = ()) -> Any:
     bottom.grid(alpha=0.3)
     shade_faults(top, faults)
     shade_faults(bottom, faults, label=False)
-    fig.suptitle(f"SLO {report.slo.name} {report.slo.objective:.2%}: burn and budget")
-    fig.tight_layout()
-    return (top, bottom)
+    title = f"SLO {report.slo.name} {report.slo.objective:.2%}: burn and budget"
+    if ax is None:
+        fig.suptitle(title)
+        fig.tight_layout()
+    else:
+        top.set_title(title)
+    return top  # type: ignore[no-any-return]
 
 
 def golden_bars(signals: GoldenSignals, *, ax: Axes | None = None) -> Axes:
     """Horizontal bars of p95 latency per target, error ratio as text."""
-    plt = _pyplot()
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 4))
-    assert ax is not None
+    from pulsekit._plotting import axes_or_new
+
+    ax = axes_or_new(ax, (8, 4))
     df = signals.df.fillna({"p95_ms": 0.0})
     ax.barh([str(i) for i in df.index], df["p95_ms"], color="tab:blue")
     for y, (_, row) in enumerate(df.iterrows()):

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from pulsekit._result import ResultMixin, frame_records, html_view, no_time_axis
 from pulsekit._types import Instant
 from pulsekit._util import parse_duration
 from pulsekit.errors import ConfigError
@@ -54,7 +55,7 @@ class GoldenMetrics:
 
 
 @dataclass(frozen=True, eq=False)
-class GoldenSignals:
+class GoldenSignals(ResultMixin):
     """Golden signals per target over the last ``window`` seconds (``df`` indexed by target)."""
 
     df: pd.DataFrame
@@ -77,15 +78,28 @@ class GoldenSignals:
             )
         return "\n".join(lines)
 
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """Horizontal bars of p95 latency per target."""
+    def to_frame(self) -> pd.DataFrame:
+        """One row per target: the signals over the window (a copy of ``df``)."""
+        return self.df.copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Window, time and one record per target, JSON-safe."""
+        at = None if self.at is None else self.at.isoformat()
+        return {"window_s": self.window, "at": at, "targets": frame_records(self.df)}
+
+    def _repr_html_(self) -> str:
+        return html_view(self.summary(), self.df)
+
+    def plot(self, ax: Axes | None = None, *, faults: Any = ()) -> Axes:
+        """Horizontal bars of p95 latency per target (no time axis: ``faults`` must be empty)."""
         from pulsekit.observe.charts import golden_bars
 
+        no_time_axis(faults, "GoldenSignals.plot (p95 per target)")
         return golden_bars(self, ax=ax)
 
 
 @dataclass(frozen=True, eq=False)
-class GoldenTimeline:
+class GoldenTimeline(ResultMixin):
     """Golden signals per target over time (long ``df``: time, target, signals)."""
 
     df: pd.DataFrame
@@ -100,11 +114,30 @@ class GoldenTimeline:
         targets = sorted(set(self.df["target"]))
         return f"golden timeline: {len(targets)} targets over {span:.0f}s (window {self.window:g}s)"
 
-    def plot(self, *, faults: Any = (), targets: Any = None) -> Any:
-        """The golden-signals panel (four stacked Axes), shading ``faults`` (start, end, label)."""
+    def to_frame(self) -> pd.DataFrame:
+        """One row per (time, target) with the signals over the trailing window (a copy of ``df``)."""
+        return self.df.copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Window and one record per (time, target), JSON-safe."""
+        return {"window_s": self.window, "rows": frame_records(self.df)}
+
+    def _repr_html_(self) -> str:
+        return html_view(self.summary(), self.df)
+
+    def plot(
+        self,
+        ax: Axes | None = None,
+        *,
+        faults: Any = (),
+        targets: Any = None,
+        signal: str = "p95_ms",
+    ) -> Axes:
+        """The golden-signals panel (four stacked Axes, the top one returned), shading ``faults``;
+        with ``ax``, just ``signal`` (``traffic_rps``, ``error_ratio``, ``p95_ms``, ``saturation``)."""
         from pulsekit.observe.charts import golden_panel
 
-        return golden_panel(self, faults=faults, targets=targets)
+        return golden_panel(self, faults=faults, targets=targets, ax=ax, signal=signal)
 
 
 def _fmt(value: float, spec: str) -> str:

@@ -29,16 +29,10 @@ def _color(name: str) -> tuple[float, float, float]:
 
 
 def draw(profile: Profile, *, ax: Axes | None = None, min_pct: float = 1.0) -> Axes:
-    import matplotlib
-
     if ax is None:
-        import sys
+        from pulsekit._plotting import subplots
 
-        if "ipykernel" not in sys.modules:
-            matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=(12, 6))
+        _, ax = subplots(figsize=(12, 6))
     root = _tree(profile)
     total = max(1, root["n"])
     depth_max = 0

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from pulsekit._result import ResultMixin, html_view, json_safe, no_time_axis
 from pulsekit.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ WIDEN = 2.0  # samples are autocorrelated: flag a change only past twice the bin
 
 
 @dataclass(frozen=True)
-class ProfileDiff:
+class ProfileDiff(ResultMixin):
     """Shares (%) of each function before and after, Δ in percentage points and its noise."""
 
     before: str
@@ -28,6 +29,7 @@ class ProfileDiff:
     table: pd.DataFrame  # function, file, before_pct, after_pct, delta_pp, noise_pp, significant
 
     def to_frame(self) -> pd.DataFrame:
+        """One row per function: before/after share, Δ, noise and whether Δ is past it."""
         return self.table.copy()
 
     def significant(self) -> pd.DataFrame:
@@ -47,6 +49,10 @@ class ProfileDiff:
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
+        """Both targets and the significant changes, JSON-safe."""
+        return json_safe(self._dict())  # type: ignore[no-any-return]
+
+    def _dict(self) -> dict[str, Any]:
         return {
             "before": self.before,
             "after": self.after,
@@ -57,12 +63,13 @@ class ProfileDiff:
             ],
         }
 
-    def plot(self, *, ax: Axes | None = None, n: int = 10) -> Axes:
-        """Horizontal bars of the biggest significant changes (red: grew, green: shrank)."""
-        import matplotlib.pyplot as plt
+    def plot(self, ax: Axes | None = None, *, n: int = 10, faults: Any = ()) -> Axes:
+        """Horizontal bars of the biggest significant changes (red: grew, green: shrank); no time
+        axis: ``faults`` must be empty."""
+        from pulsekit._plotting import axes_or_new
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(9, 4))
+        no_time_axis(faults, "ProfileDiff.plot (change per function)")
+        ax = axes_or_new(ax, (9, 4))
         rows = self.significant().head(n).iloc[::-1]
         colors = ["tab:red" if d > 0 else "tab:green" for d in rows["delta_pp"]]
         ax.barh(
@@ -76,7 +83,7 @@ class ProfileDiff:
         return ax
 
     def _repr_html_(self) -> str:
-        return f"<pre>{self.summary()}</pre>"
+        return html_view(self.summary(), self.significant())
 
 
 def compare(before: Profile, after: Profile, *, by: str = "total") -> ProfileDiff:

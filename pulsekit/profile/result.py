@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pulsekit._result import ResultMixin, html_view, json_safe, no_time_axis
 from pulsekit.profile._speedscope import Frame
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ FUNCTION_COLUMNS = ("function", "file", "self_n", "total_n", "self_pct", "total_
 
 
 @dataclass(frozen=True)
-class Profile:
+class Profile(ResultMixin):
     """What py-spy saw in one process over a window: samples of the stacks that were running.
 
     ``self_pct`` is the share of samples where a function was the running leaf; ``total_pct`` the
@@ -142,10 +143,12 @@ class Profile:
             lines.append(f"  flame graph: {self.path} (open in https://www.speedscope.app)")
         return "\n".join(lines)
 
-    def plot(self, *, ax: Axes | None = None, min_pct: float = 1.0) -> Axes:
-        """A flame graph (root at the bottom, width = share of samples); see also :meth:`write_svg`."""
+    def plot(self, ax: Axes | None = None, *, min_pct: float = 1.0, faults: Any = ()) -> Axes:
+        """A flame graph (root at the bottom, width = share of samples); see also :meth:`write_svg`.
+        No time axis: ``faults`` must be empty."""
         from pulsekit.profile._flame import draw
 
+        no_time_axis(faults, "Profile.plot (a flame graph)")
         return draw(self, ax=ax, min_pct=min_pct)
 
     def write_svg(self, path: str | Path, *, min_pct: float = 0.5) -> Path:
@@ -155,20 +158,23 @@ class Profile:
         return write_svg(self, Path(path), min_pct=min_pct)
 
     def to_dict(self) -> dict[str, Any]:
+        """Target, sampling, and the top 20 functions by self time, JSON-safe."""
         top = self.top(20, by="self")
-        return {
-            "target": self.target,
-            "pid": self.pid,
-            "duration_s": self.duration_s,
-            "rate_hz": self.rate_hz,
-            "samples": self.samples,
-            "path": self.path,
-            "top": [
-                {k: (round(v, 2) if isinstance(v, float) else v) for k, v in row.items()}
-                for row in top.to_dict(orient="records")
-            ],
-            "warnings": list(self.warnings),
-        }
+        return json_safe(  # type: ignore[no-any-return]
+            {
+                "target": self.target,
+                "pid": self.pid,
+                "duration_s": self.duration_s,
+                "rate_hz": self.rate_hz,
+                "samples": self.samples,
+                "path": self.path,
+                "top": [
+                    {k: (round(v, 2) if isinstance(v, float) else v) for k, v in row.items()}
+                    for row in top.to_dict(orient="records")
+                ],
+                "warnings": list(self.warnings),
+            }
+        )
 
     def _repr_html_(self) -> str:
-        return f"<pre>{self.summary()}</pre>" + self.top(10).to_html(index=False)
+        return html_view(self.summary(), self.top(10))

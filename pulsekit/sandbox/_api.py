@@ -1,22 +1,31 @@
-"""An api replica: catalog search, product detail, cart, checkout and the vendor dashboard."""
+"""An api replica: catalog search, product detail, cart, checkout and the vendor dashboard.
+
+Catalog reads (search, product) go through a read-through cache with a TTL (``_cache``). A replica
+started as ``version="faulty"`` is a bad build: it passes ``/healthz`` but answers 500 on every
+product read; ``version="slow"`` answers them 800 ms late (GameDay 04, a bad deploy).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Callable
 from typing import Any
 
 import aiohttp
 from aiohttp import web
+from prometheus_client import Gauge
 
 from pulsekit._types import LinkName
-from pulsekit.sandbox import _http
+from pulsekit.sandbox import _cache, _http
 from pulsekit.sandbox._dbclient import DatabaseBusy, DatabaseUnavailable, DBClient
 
 DB_KEY = web.AppKey("db", DBClient)  # or the PostgreSQL tier's PGClient: the same interface
 PAYMENTS_KEY = web.AppKey("payments", str)
 SESSION_KEY = web.AppKey("session", aiohttp.ClientSession)
 N_PLUS_ONE_KEY = web.AppKey("n_plus_one", bool)
+VERSION_KEY = web.AppKey("version", str)
+SLOW_BUILD_S = 0.8
 DAILY_SINCE, LAST_DAY = 335, 364  # the dashboard's daily series: the last 30 days of the year
 
 
@@ -43,12 +52,20 @@ def _int(request: web.Request, key: str, *, default: int | None = None) -> int:
 async def search(request: web.Request) -> web.Response:
     q = request.query.get("q", "")[:50]
     page = max(0, _int(request, "page", default=0))
-    rows = await request.app[DB_KEY].read("search", pattern=f"%{q}%", offset=page * 20)
+    app = request.app
+    rows = await app[_cache.CACHE_KEY].read(
+        app[DB_KEY].read, "search", pattern=f"%{q}%", offset=page * 20
+    )
     return web.json_response({"q": q, "page": page, "results": rows})
 
 
 async def product(request: web.Request) -> web.Response:
-    rows = await request.app[DB_KEY].read("product", id=_int(request, "id"))
+    app, product_id = request.app, _int(request, "id")
+    if app[VERSION_KEY] == "faulty":  # the bad build: a bug on this route only
+        return web.json_response({"error": "internal error (faulty build)"}, status=500)
+    if app[VERSION_KEY] == "slow":
+        await asyncio.sleep(SLOW_BUILD_S)
+    rows = await app[_cache.CACHE_KEY].read(app[DB_KEY].read, "product", id=product_id)
     if not rows:
         raise web.HTTPNotFound(text="no such product")
     return web.json_response(rows[0])
@@ -127,9 +144,12 @@ async def _json(request: web.Request) -> dict[str, Any]:
 
 async def healthz(request: web.Request) -> web.Response:
     """200 once the database client can serve (the PostgreSQL tier's pools are open), else 503."""
+    version = request.app[VERSION_KEY]  # a faulty build is healthy here: /healthz reads no product
     if not getattr(request.app[DB_KEY], "ready", True):
-        return web.json_response({"status": "starting", "pid": os.getpid()}, status=503)
-    return web.json_response({"status": "ok", "pid": os.getpid()})
+        return web.json_response(
+            {"status": "starting", "pid": os.getpid(), "version": version}, status=503
+        )
+    return web.json_response({"status": "ok", "pid": os.getpid(), "version": version})
 
 
 def build(config: dict[str, Any]) -> tuple[web.Application, Callable[[], Any] | None]:
@@ -155,6 +175,14 @@ def build(config: dict[str, Any]) -> tuple[web.Application, Callable[[], Any] | 
     app[DB_KEY] = db
     app[PAYMENTS_KEY] = links["api->payments"]
     app[N_PLUS_ONE_KEY] = bool(config.get("n_plus_one", False))
+    app[VERSION_KEY] = str(config.get("version", "good"))
+    registry = app[_http.REGISTRY_KEY]
+    Gauge(
+        "shop_api_build_info", "1, labelled with the build running.", ["version"], registry=registry
+    ).labels(app[VERSION_KEY]).set(1)
+    app[_cache.CACHE_KEY] = _cache.ReadCache(float(config.get("cache_ttl", 0.0)), registry)
+    app.router.add_route("GET", "/_pulsekit/cache", _cache.control)
+    app.router.add_route("POST", "/_pulsekit/cache", _cache.control)
     app.router.add_get("/api/search", search)
     app.router.add_get("/api/products/{id}", product)
     app.router.add_get("/api/vendors/{id}/dashboard", dashboard)

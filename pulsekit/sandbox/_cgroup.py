@@ -84,12 +84,19 @@ def create(name: str, cpus: float) -> CpuGroup | None:
 
 
 def clean_stale() -> int:
-    """Remove empty ``pulsekit-db-*`` groups left by sandboxes that died; returns how many."""
+    """Remove empty ``pulsekit-db-*`` groups left by sandboxes that died; returns how many.
+
+    A group is named after the pid of the process that owns its sandbox: while that process lives,
+    its empty group is a node that was killed and will be restarted into it (another sandbox's
+    start must not remove it from under the restart)."""
     removed = 0
     for parent in (_v2_parent(), _v1_parent()):
         if parent is None:
             continue
         for path in parent.glob(f"{PREFIX}*"):
+            owner = path.name[len(PREFIX) :].split("-", 1)[0]
+            if owner.isdigit() and _alive(int(owner)):
+                continue
             try:
                 if not path.joinpath("cgroup.procs").read_text().strip():
                     path.rmdir()
@@ -97,3 +104,13 @@ def clean_stale() -> int:
             except OSError:
                 continue
     return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -30,6 +30,13 @@ def sandbox() -> None:
     help="Database tier: real PostgreSQL (primary + streaming replicas), embedded SQLite, or auto.",
 )
 @click.option("--prometheus", is_flag=True, help="Also run Prometheus scraping every service.")
+@click.option(
+    "--cache-ttl",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Seconds each api replica caches a catalog read (search, product); 0: no cache.",
+)
 @click.option("--detach", is_flag=True, help="Start, print, and return; stop later with `down`.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document and nothing else.")
 @_name
@@ -38,6 +45,7 @@ def up(
     db_replicas: int,
     db: str,
     prometheus: bool,
+    cache_ttl: float,
     detach: bool,
     as_json: bool,
     name: str,
@@ -50,6 +58,7 @@ def up(
         db_replicas=db_replicas,
         db=db,
         prometheus=prometheus,
+        cache_ttl=cache_ttl,
         name=name,
         detached=detach,
     )

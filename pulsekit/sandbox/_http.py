@@ -55,7 +55,7 @@ async def metrics_middleware(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
     route = _route_of(request)
-    if route in ("/metrics", "/healthz"):
+    if route in ("/metrics", "/healthz", "/_pulsekit/cache"):  # control, not traffic
         return await handler(request)
     metrics: HttpMetrics = request.app[METRICS_KEY]  # type: ignore[assignment]
     metrics.in_flight.inc()

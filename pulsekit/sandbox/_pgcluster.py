@@ -151,7 +151,10 @@ class Cluster:
 
         def run() -> None:
             if group is not None:
-                group.procs.write_text(str(os.getpid()))
+                # another sandbox's start may have removed the (empty) group a moment ago: the
+                # node then runs without its CPU cap rather than not at all
+                with contextlib.suppress(OSError):
+                    group.procs.write_text(str(os.getpid()))
             if user.uid is not None and user.gid is not None:
                 os.setgroups([])
                 os.setgid(user.gid)
@@ -350,6 +353,8 @@ class Cluster:
     def start(self, name: str, port: int, *extra: str) -> subprocess.Popen[bytes]:
         """Start the node's postmaster (its PID is the node's PID) inside its CPU budget."""
         group = self.groups.get(name)
+        if group is not None and not group.procs.exists():
+            group = None  # removed while the node was down (an older sandbox's stale clean-up)
         if group is None:
             group = _cgroup.create(f"{os.getpid()}-{id(self):x}-{name}", CPUS_PER_NODE)
             if group is not None:

@@ -100,6 +100,9 @@ class Sandbox:
         detached: leave the processes running when this object goes away (``sandbox up --detach``).
         n_plus_one: plant a slow path in the api: the vendor dashboard loads its daily series one
             day at a time, 30 queries where one does (an N+1, dojo 07). Off by default.
+        cache_ttl: seconds each api replica keeps a catalog read (search, product) in its own
+            read-through cache; 0 (the default) reads the database every time. Change it on a
+            running sandbox with :meth:`set_cache_ttl` (GameDay 05).
     """
 
     def __init__(
@@ -116,6 +119,7 @@ class Sandbox:
         start_timeout: float = START_TIMEOUT_S,
         n_plus_one: bool = False,
         db: str = "auto",
+        cache_ttl: float = 0.0,
     ) -> None:
         self.replicas = _count(replicas, "replicas", 1)
         self.db_replicas = _count(db_replicas, "db_replicas", 0)
@@ -129,6 +133,9 @@ class Sandbox:
         if not isinstance(n_plus_one, bool):
             raise ConfigError(f"n_plus_one={n_plus_one!r} must be True or False")
         self.n_plus_one = n_plus_one
+        from pulsekit.sandbox._cache import check_ttl
+
+        self.cache_ttl = check_ttl(cache_ttl)
         self.db = _pginstall.choose(db)
         if db == "auto" and self.db == "embedded":
             print(
@@ -343,6 +350,28 @@ class Sandbox:
             _state.save(self.name, self.state())
         return self.services[name]
 
+    def deploy(
+        self, name: str, version: str = "good", *, timeout: float = START_TIMEOUT_S
+    ) -> Service:
+        """Restart api replica ``name`` as build ``version``: "good", "faulty" (500 on every
+        product read, yet healthy on ``/healthz``) or "slow" (product reads 800 ms late)."""
+        from pulsekit.sandbox import _knobs
+
+        _knobs.check_version(self._proc(name), version)
+        return self.restart(name, timeout=timeout)
+
+    def version(self, name: str) -> str:
+        """The build an api replica runs ("good" unless :meth:`deploy` said otherwise)."""
+        return str(self._proc(name).config.get("version", "good"))
+
+    def set_cache_ttl(self, seconds: float, name: str | None = None) -> dict[str, float]:
+        """Set the catalog cache's TTL on api replica ``name`` (None: every replica), live, through
+        its control endpoint; returns each replica's previous TTL. A restart keeps the new TTL."""
+        from pulsekit.sandbox import _knobs
+
+        names = [name] if name else [n for n, p in self._procs.items() if p.role == "api"]
+        return _knobs.set_cache_ttl([self._proc(n) for n in names], seconds)
+
     def wait_healthy(self, timeout: float = 10.0) -> None:
         """Poll until every running service answers ``/healthz``."""
         running = [p for p in self._procs.values() if _procs.alive(p.pid, p.started)]
@@ -505,6 +534,7 @@ class Sandbox:
             "db": self.db,
             "parent_pid": self._parent_pid(),
             "n_plus_one": self.n_plus_one,
+            "cache_ttl": self.cache_ttl,
         }
         if proc.role in ("gateway", "api"):  # the links this tier dials, by their source
             config["links"] = {n: k.url for n, k in self._links.items() if k.source == proc.role}

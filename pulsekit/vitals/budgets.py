@@ -6,10 +6,16 @@ import operator
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
+from pulsekit._result import ResultMixin, frame_records, no_time_axis
 from pulsekit.errors import ConfigError
 from pulsekit.vitals.result import VitalsResult
 from pulsekit.vitals.thresholds import format_value, metric_name, percentile
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le,
@@ -85,7 +91,7 @@ class BudgetOutcome:
 
 
 @dataclass(frozen=True)
-class BudgetReport:
+class BudgetReport(ResultMixin):
     """Every budget's outcome; ``passed`` only when all passed."""
 
     outcomes: tuple[BudgetOutcome, ...]
@@ -115,6 +121,48 @@ class BudgetReport:
             )
             lines.append(f"{'pass' if o.passed else 'FAIL'}  {o.budget}  (actual {shown})")
         return "\n".join(lines)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per budget: metric, statistic, operator, limit, actual value, passed."""
+        import pandas as pd
+
+        rows = [
+            {
+                "budget": str(o.budget),
+                "metric": o.budget.metric,
+                "stat": o.budget.stat,
+                "op": o.budget.op,
+                "limit": o.budget.limit,
+                "actual": o.actual,
+                "passed": o.passed,
+            }
+            for o in self.outcomes
+        ]
+        columns = ["budget", "metric", "stat", "op", "limit", "actual", "passed"]
+        return pd.DataFrame(rows, columns=columns)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``passed`` and one record per budget, JSON-safe."""
+        return {"passed": self.passed, "budgets": frame_records(self.to_frame())}
+
+    def plot(self, ax: Axes | None = None, *, faults: Any = ()) -> Axes:
+        """Each budget's actual value as a share of its limit, green when it held, red when not
+        (no time axis: ``faults`` must be empty)."""
+        from pulsekit._plotting import axes_or_new
+
+        no_time_axis(faults, "BudgetReport.plot (actual / limit per budget)")
+        ax = axes_or_new(ax, (8, 3))
+        labels = [str(o.budget) for o in self.outcomes][::-1]
+        shares = [
+            0.0 if o.actual is None or not o.budget.limit else o.actual / o.budget.limit
+            for o in self.outcomes
+        ][::-1]
+        colours = ["#0cce6b" if o.passed else "#ff4e42" for o in self.outcomes][::-1]
+        ax.barh(labels, shares, color=colours)
+        ax.axvline(1.0, color="grey", linestyle="--", linewidth=1)
+        ax.set_xlabel("actual / limit")
+        ax.set_title(f"budgets: {len(self.failed)} of {len(self.outcomes)} broken", fontsize=9)
+        return ax
 
 
 def check_budgets(result: VitalsResult, budgets: Iterable[Budget | str]) -> BudgetReport:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from pulsekit._result import ResultMixin, frame_records, no_time_axis
 from pulsekit.vitals.result import VitalsResult
 from pulsekit.vitals.thresholds import METRICS, THRESHOLDS, format_value, rate
 
@@ -29,7 +30,7 @@ def verdict(metric: str, before: float | None, after: float | None) -> str:
 
 
 @dataclass(frozen=True)
-class Comparison:
+class Comparison(ResultMixin):
     """Two results of the same page side by side (``before`` then ``after``)."""
 
     before: VitalsResult
@@ -58,6 +59,20 @@ class Comparison:
             )
         return pd.DataFrame(rows).set_index("metric")
 
+    def to_frame(self) -> pd.DataFrame:
+        """Same as :attr:`df`: one row per metric, before/after p75 and the verdict."""
+        return self.df
+
+    def to_dict(self) -> dict[str, Any]:
+        """The url, both scores, the regressed metrics and one record per metric, JSON-safe."""
+        return {
+            "url": self.before.url,
+            "score_before": self.before.score,
+            "score_after": self.after.score,
+            "regressed": list(self.regressed),
+            "metrics": frame_records(self.df),
+        }
+
     @property
     def verdicts(self) -> dict[str, str]:
         """metric -> better/worse/same/n/a."""
@@ -83,12 +98,13 @@ class Comparison:
             lines.append(f"  score {self.before.score} -> {self.after.score}")
         return "\n".join(lines)
 
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """Grouped bars: each metric's p75 before and after, as a multiple of its "good" threshold."""
-        import matplotlib.pyplot as plt
+    def plot(self, ax: Axes | None = None, *, faults: Any = ()) -> Axes:
+        """Grouped bars: each metric's p75 before and after, as a multiple of its "good" threshold
+        (no time axis: ``faults`` must be empty)."""
+        from pulsekit._plotting import axes_or_new
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 4))
+        no_time_axis(faults, "Comparison.plot (p75 before and after)")
+        ax = axes_or_new(ax, (8, 4))
         names = [
             m
             for m in METRICS

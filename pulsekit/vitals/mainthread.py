@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from pulsekit._result import ResultMixin, html_view, json_safe, no_time_axis
 from pulsekit._util import parse_duration
 from pulsekit.errors import VitalsError
 from pulsekit.vitals import _browser, _trace
@@ -27,7 +28,7 @@ CATEGORIES = [
 
 
 @dataclass(frozen=True)
-class MainThreadProfile:
+class MainThreadProfile(ResultMixin):
     """One traced page load (and clicks): long tasks (> 50 ms) and where main-thread time went.
 
     Measured in a separate, traced load: tracing slows the page by about a fifth, so read the
@@ -46,6 +47,7 @@ class MainThreadProfile:
         return float(self.long_tasks["blocking_ms"].sum()) if len(self.long_tasks) else 0.0
 
     def to_frame(self) -> pd.DataFrame:
+        """One row per long task: start_ms, duration_ms, blocking_ms, cause, top_event, script."""
         return self.long_tasks.copy()
 
     def summary(self) -> str:
@@ -64,6 +66,10 @@ class MainThreadProfile:
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
+        """Window, blocking time, long tasks and the breakdown, JSON-safe."""
+        return json_safe(self._dict())  # type: ignore[no-any-return]
+
+    def _dict(self) -> dict[str, Any]:
         return {
             "url": self.url,
             "profile": self.profile,
@@ -73,12 +79,12 @@ class MainThreadProfile:
             "breakdown": self.breakdown.round(1).to_dict(orient="records"),
         }
 
-    def plot(self, *, ax: Axes | None = None) -> Axes:
-        """Horizontal bars: main-thread time per group."""
-        import matplotlib.pyplot as plt
+    def plot(self, ax: Axes | None = None, *, faults: Any = ()) -> Axes:
+        """Horizontal bars: main-thread time per group (no time axis: ``faults`` must be empty)."""
+        from pulsekit._plotting import axes_or_new
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 3))
+        no_time_axis(faults, "MainThreadProfile.plot (time per group)")
+        ax = axes_or_new(ax, (8, 3))
         rows = self.breakdown.iloc[::-1]
         ax.barh(rows["group"], rows["ms"])
         ax.set_xlabel("main-thread self time (ms)")
@@ -86,7 +92,7 @@ class MainThreadProfile:
         return ax
 
     def _repr_html_(self) -> str:
-        return f"<pre>{self.summary()}</pre>"
+        return html_view(self.summary(), self.long_tasks)
 
 
 def analyse_trace(

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from pulsekit._result import ResultMixin, html_view, json_safe, no_time_axis
 from pulsekit.vitals.scoring import performance_score
 from pulsekit.vitals.thresholds import (
     CORE_METRICS,
@@ -55,7 +56,7 @@ class Bin:
 
 
 @dataclass(frozen=True)
-class VitalsResult:
+class VitalsResult(ResultMixin):
     """Web vitals of one page: every run, the p75 of each metric, ratings and a Lighthouse-style score.
 
     ``source`` is ``"lab"`` (measured here in Chromium) or ``"field"`` (CrUX). ``p75`` maps each metric in
@@ -167,8 +168,30 @@ class VitalsResult:
         lines.extend(f"  note: {note}" for note in self.notes)
         return "\n".join(lines)
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row per metric: p75, its rating and the good/poor thresholds (``df`` has the runs)."""
+        import pandas as pd
+
+        rows = [
+            {
+                "metric": m,
+                "p75": self.p75.get(m),
+                "rating": self.ratings[m],
+                "good": THRESHOLDS[m][0],
+                "poor": THRESHOLDS[m][1],
+            }
+            for m in METRICS
+        ]
+        return pd.DataFrame(rows).set_index("metric")
+
+    def _repr_html_(self) -> str:
+        return html_view(self.summary(), self.df if self.runs else None)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (the CLI's ``--json``)."""
+        return json_safe(self._dict())  # type: ignore[no-any-return]
+
+    def _dict(self) -> dict[str, Any]:
         return {
             "url": self.url,
             "source": self.source,
@@ -195,12 +218,13 @@ class VitalsResult:
             "notes": list(self.notes),
         }
 
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """Each metric's p75 as a multiple of its "good" threshold, coloured by rating, runs as dots."""
-        import matplotlib.pyplot as plt
+    def plot(self, ax: Axes | None = None, *, faults: Any = ()) -> Axes:
+        """Each metric's p75 as a multiple of its "good" threshold, coloured by rating, runs as dots
+        (no time axis: ``faults`` must be empty)."""
+        from pulsekit._plotting import axes_or_new
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 4))
+        no_time_axis(faults, "VitalsResult.plot (p75 per metric)")
+        ax = axes_or_new(ax, (8, 4))
         names = [m for m in METRICS if self.p75.get(m) is not None]
         for i, m in enumerate(names):
             good = THRESHOLDS[m][0]

@@ -167,6 +167,7 @@ def test_the_cli_refuses_a_bad_spec_with_exit_1_and_one_line(tmp_path: Path) -> 
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
         f"Error: {bad}: bogus is not a known key; use one of title, description, target, "
-        "sandbox, load, duration, windows, hypothesis, steps, stop_when, slo, price"
+        "sandbox, load, duration, windows, hypothesis, steps, stop_when, slo, price, counters, "
+        "knee, rehearsal"
     ]
     assert not (tmp_path / "runs").exists()

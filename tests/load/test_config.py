@@ -10,7 +10,7 @@ import pytest
 
 from pulsekit.errors import LoadError
 from pulsekit.load._child import Invocation
-from pulsekit.load._config import ChildConfig
+from pulsekit.load._config import ChildConfig, RemoteWorkers
 from pulsekit.load._request import plain_request
 from pulsekit.load.shapes import Stage, stages_for
 
@@ -58,6 +58,30 @@ def test_closed_model_round_trip() -> None:
     )
     back = ChildConfig.from_dict(json.loads(json.dumps(cfg.to_dict())))
     assert back == cfg and back.request is None and back.users == 5
+
+
+def test_remote_worker_fields_round_trip() -> None:
+    """The controller's remote-worker plan, and what a joined worker is told, survive JSON."""
+    remote = RemoteWorkers("10.0.0.5", 5557, 30.0, ("loadgen-1", "loadgen-2"))
+    cfg = dataclasses.replace(
+        _open_plan(), remote=remote, locustfile_sha256="a" * 64, fail_on_worker_loss=True
+    )
+    data = json.loads(json.dumps(cfg.to_dict()))
+    assert data["remote"] == {
+        "host": "10.0.0.5",
+        "port": 5557,
+        "wait": 30.0,
+        "names": ["loadgen-1", "loadgen-2"],
+    }
+    back = ChildConfig.from_dict(data)
+    assert back == cfg and back.remote == remote and back.fail_on_worker_loss
+    anyone = dataclasses.replace(cfg, remote=RemoteWorkers("::1", 6000, 5.0))
+    assert ChildConfig.from_dict(json.loads(json.dumps(anyone.to_dict()))) == anyone
+    worker = dataclasses.replace(cfg, remote=None, master_host="10.0.0.5", worker_name="w1")
+    back = ChildConfig.from_dict(json.loads(json.dumps(worker.to_dict())))
+    assert back == worker and back.remote is None and back.worker_name == "w1"
+    with pytest.raises(LoadError, match="incomplete or malformed"):
+        ChildConfig.from_dict({**data, "remote": {"host": "10.0.0.5"}})
 
 
 def test_json_holds_no_live_objects() -> None:
