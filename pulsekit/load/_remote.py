@@ -21,6 +21,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from pulsekit import __version__
+from pulsekit.errors import ConfigError, LoadError
 from pulsekit.load._config import ChildConfig, RemoteWorkers
 
 DEFAULT_PORT = 5557  # Locust's own master port
@@ -44,8 +46,6 @@ def local_address(host: str, port: int) -> str:
 
 
 def hello(name: str, locustfile: str | None, master: tuple[str, int]) -> dict[str, Any]:
-    from pulsekit import __version__
-
     return {
         "name": name,
         "address": local_address(*master),
@@ -56,8 +56,6 @@ def hello(name: str, locustfile: str | None, master: tuple[str, int]) -> dict[st
 
 def refusal(want: str | None, data: dict[str, Any]) -> str | None:
     """Why the master refuses a worker's hello (None: accepted); ``want``: the run's locustfile SHA."""
-    from pulsekit import __version__
-
     who = f"worker {data.get('name')!r} ({data.get('address')})"
     if data.get("pulsekit") != __version__:
         return (
@@ -199,7 +197,6 @@ def worker_main(
     import locust  # noqa: F401  (monkey-patches this process with gevent)
     from locust.rpc import Message, zmqrpc
 
-    from pulsekit.errors import ConfigError, LoadError
     from pulsekit.load import _child
 
     host, port = parse_master(master)
@@ -239,8 +236,6 @@ def worker_main(
 
 def parse_master(text: Any, field: str = "--master") -> tuple[str, int]:
     """``HOST[:PORT]`` (IPv6 as ``[::1]:5557``) -> (host, port); a clear error otherwise."""
-    from pulsekit.errors import ConfigError
-
     if not isinstance(text, str):
         raise ConfigError(f"{field}={text!r} must be HOST or HOST:PORT, e.g. 10.0.0.5:5557")
     text = text.strip()
