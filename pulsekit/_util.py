@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import re
 import shutil
@@ -49,6 +50,19 @@ def parse_duration(value: str | float | int, *, field: str = "duration") -> floa
             "'30s', '1m30s', '250ms', '2h' or '30d'"
         )
     return total
+
+
+def format_duration(seconds: float) -> str:
+    """Shortest exact Prometheus-style duration: ``30d``, ``1h``, ``5m``, ``90s``, ``833ms``."""
+    if math.isinf(seconds):
+        return "never"
+    ms = round(seconds * 1000)
+    if ms <= 0:
+        return "0s"
+    for unit, size in (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000)):
+        if ms % size == 0:
+            return f"{ms // size}{unit}"
+    return f"{ms}ms"
 
 
 def allowed_hosts(extra: Iterable[str] | None = None) -> set[str]:

@@ -7,11 +7,12 @@ import os
 from pathlib import Path
 from typing import Any
 
+from pulsekit._types import Configuration
 from pulsekit.errors import ConfigError
 from pulsekit.faults.client import Faults
 
 
-def proxy_url(configuration: dict[str, Any] | None, given: str | None = None) -> str:
+def proxy_url(configuration: Configuration | None, given: str | None = None) -> str:
     """``given``, else configuration ``pulsekit_proxy_url``, else ``PULSEKIT_PROXY_URL``, else :8474."""
     if given:
         return given
@@ -19,16 +20,16 @@ def proxy_url(configuration: dict[str, Any] | None, given: str | None = None) ->
     return str(value or os.environ.get("PULSEKIT_PROXY_URL") or "http://127.0.0.1:8474")
 
 
-def allow_hosts(configuration: dict[str, Any] | None) -> list[str]:
+def allow_hosts(configuration: Configuration | None) -> list[str]:
     value = (configuration or {}).get("pulsekit_allow_hosts") or []
     return [value] if isinstance(value, str) else list(value)
 
 
-def faults_of(configuration: dict[str, Any] | None, given: str | None = None) -> Faults:
+def faults_of(configuration: Configuration | None, given: str | None = None) -> Faults:
     return Faults(proxy_url(configuration, given), allow=allow_hosts(configuration))
 
 
-def sandbox_state(configuration: dict[str, Any] | None) -> dict[str, Any]:
+def sandbox_state(configuration: Configuration | None) -> dict[str, Any]:
     """The sandbox state (``Sandbox.state()``) from ``pulsekit_sandbox_state``: a JSON file or a name."""
     ref = (configuration or {}).get("pulsekit_sandbox_state") or os.environ.get(
         "PULSEKIT_SANDBOX_STATE"

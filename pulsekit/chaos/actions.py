@@ -10,6 +10,7 @@ import os
 import signal
 from typing import Any
 
+from pulsekit._types import Configuration
 from pulsekit.chaos._config import faults_of, sandbox_state
 from pulsekit.errors import FaultError, NotAllowedError
 
@@ -38,7 +39,7 @@ def add_toxic(
     name: str | None = None,
     ttl: str = "5m",
     proxy_url: str | None = None,
-    configuration: dict[str, Any] | None = None,
+    configuration: Configuration | None = None,
 ) -> dict[str, Any]:
     """Add a Toxiproxy toxic to ``link``; the proxy removes it by itself after ``ttl``."""
     fault = faults_of(configuration, proxy_url).apply(
@@ -54,7 +55,7 @@ def add_latency(
     stream: str = "downstream",
     ttl: str = "5m",
     proxy_url: str | None = None,
-    configuration: dict[str, Any] | None = None,
+    configuration: Configuration | None = None,
 ) -> dict[str, Any]:
     """Delay every chunk on ``link`` by ``latency_ms`` ± ``jitter_ms`` (one way)."""
     fault = faults_of(configuration, proxy_url).latency(
@@ -69,7 +70,7 @@ def inject_http_errors(
     rate: float = 1.0,
     ttl: str = "5m",
     proxy_url: str | None = None,
-    configuration: dict[str, Any] | None = None,
+    configuration: Configuration | None = None,
 ) -> dict[str, Any]:
     """Answer a fraction ``rate`` of HTTP responses on ``link`` with ``status``."""
     fault = faults_of(configuration, proxy_url).http_errors(link, status=status, rate=rate, ttl=ttl)
@@ -80,7 +81,7 @@ def remove_toxic(
     link: str,
     name: str,
     proxy_url: str | None = None,
-    configuration: dict[str, Any] | None = None,
+    configuration: Configuration | None = None,
 ) -> bool:
     """Remove the toxic ``name`` from ``link``; True if it was there (idempotent)."""
     faults = faults_of(configuration, proxy_url)
@@ -97,14 +98,14 @@ def take_link_down(
     link: str,
     ttl: str = "5m",
     proxy_url: str | None = None,
-    configuration: dict[str, Any] | None = None,
+    configuration: Configuration | None = None,
 ) -> dict[str, Any]:
     """Disable ``link``: connections close and new ones are refused until brought up (or ``ttl``)."""
     return faults_of(configuration, proxy_url).down(link, ttl=ttl).record.to_dict()
 
 
 def bring_link_up(
-    link: str, proxy_url: str | None = None, configuration: dict[str, Any] | None = None
+    link: str, proxy_url: str | None = None, configuration: Configuration | None = None
 ) -> bool:
     """Enable ``link`` again (idempotent)."""
     faults_of(configuration, proxy_url)._call("POST", f"/proxies/{link}", {"enabled": True})
@@ -112,7 +113,7 @@ def bring_link_up(
 
 
 def remove_all_faults(
-    proxy_url: str | None = None, configuration: dict[str, Any] | None = None
+    proxy_url: str | None = None, configuration: Configuration | None = None
 ) -> bool:
     """Remove every toxic and re-enable every link (Toxiproxy ``/reset``; the universal rollback)."""
     faults_of(configuration, proxy_url).reset()
@@ -120,20 +121,20 @@ def remove_all_faults(
 
 
 def halt_faults(
-    proxy_url: str | None = None, configuration: dict[str, Any] | None = None
+    proxy_url: str | None = None, configuration: Configuration | None = None
 ) -> dict[str, Any]:
     """Revert every fault and refuse new ones until :func:`release_faults`."""
     return faults_of(configuration, proxy_url).halt()
 
 
 def release_faults(
-    proxy_url: str | None = None, configuration: dict[str, Any] | None = None
+    proxy_url: str | None = None, configuration: Configuration | None = None
 ) -> dict[str, Any]:
     """Accept faults again after a halt."""
     return faults_of(configuration, proxy_url).release()
 
 
-def _service_pid(name: str, configuration: dict[str, Any] | None) -> int:
+def _service_pid(name: str, configuration: Configuration | None) -> int:
     import psutil
 
     state = sandbox_state(configuration)
@@ -156,22 +157,22 @@ def _service_pid(name: str, configuration: dict[str, Any] | None) -> int:
     return pid
 
 
-def _signal_service(name: str, sig: signal.Signals, configuration: dict[str, Any] | None) -> int:
+def _signal_service(name: str, sig: signal.Signals, configuration: Configuration | None) -> int:
     pid = _service_pid(name, configuration)
     os.kill(pid, sig)
     return pid
 
 
-def kill_service(name: str, configuration: dict[str, Any] | None = None) -> dict[str, Any]:
+def kill_service(name: str, configuration: Configuration | None = None) -> dict[str, Any]:
     """SIGKILL a sandbox service found in ``pulsekit_sandbox_state`` (a crash, no clean shutdown)."""
     return {"service": name, "pid": _signal_service(name, signal.SIGKILL, configuration)}
 
 
-def freeze_service(name: str, configuration: dict[str, Any] | None = None) -> dict[str, Any]:
+def freeze_service(name: str, configuration: Configuration | None = None) -> dict[str, Any]:
     """SIGSTOP a sandbox service (a hung process); undo with :func:`thaw_service`."""
     return {"service": name, "pid": _signal_service(name, signal.SIGSTOP, configuration)}
 
 
-def thaw_service(name: str, configuration: dict[str, Any] | None = None) -> dict[str, Any]:
+def thaw_service(name: str, configuration: Configuration | None = None) -> dict[str, Any]:
     """SIGCONT a frozen sandbox service (idempotent)."""
     return {"service": name, "pid": _signal_service(name, signal.SIGCONT, configuration)}

@@ -22,6 +22,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from pulsekit._types import Configuration, Secrets
 from pulsekit.chaos._config import faults_of, proxy_url
 from pulsekit.errors import PulsekitError
 
@@ -54,7 +55,7 @@ def configure_control(
     port: int = 0,
     reset_at_end: bool = True,
     replay_rollbacks: bool = True,
-    configuration: dict[str, Any] | None = None,
+    configuration: Configuration | None = None,
     **_: Any,
 ) -> None:
     """Start a FaultProxy when asked and remember the end-of-run policy."""
@@ -72,7 +73,7 @@ def configure_control(
 
 
 def before_experiment_control(
-    context: dict[str, Any], configuration: dict[str, Any] | None = None, **_: Any
+    context: dict[str, Any], configuration: Configuration | None = None, **_: Any
 ) -> None:
     """Stop the run before anything happens when faults are halted."""
     from chaoslib.exceptions import InterruptExecution
@@ -91,8 +92,8 @@ def before_experiment_control(
 def after_experiment_control(
     context: dict[str, Any],
     state: dict[str, Any],
-    configuration: dict[str, Any] | None = None,
-    secrets: dict[str, Any] | None = None,
+    configuration: Configuration | None = None,
+    secrets: Secrets | None = None,
     **_: Any,
 ) -> None:
     """Play skipped rollbacks, then reset every fault on the proxy."""

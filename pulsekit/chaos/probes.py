@@ -8,6 +8,7 @@ import urllib.request
 from collections import Counter
 from typing import Any
 
+from pulsekit._types import Configuration
 from pulsekit._util import check_host_allowed
 from pulsekit.chaos._config import allow_hosts, faults_of, sandbox_state
 from pulsekit.errors import ConfigError
@@ -25,7 +26,7 @@ def http_latency(
     url: str,
     requests: int = 20,
     timeout: float = 5.0,
-    configuration: dict[str, Any] | None = None,
+    configuration: Configuration | None = None,
 ) -> dict[str, Any]:
     """GET ``url`` ``requests`` times; returns ok_ratio, p50_ms, p95_ms, max_ms, errors, statuses.
 
@@ -65,19 +66,17 @@ def http_latency(
     }
 
 
-def active_faults(proxy_url: str | None = None, configuration: dict[str, Any] | None = None) -> int:
+def active_faults(proxy_url: str | None = None, configuration: Configuration | None = None) -> int:
     """How many faults are in force on the proxy (0 after a clean rollback)."""
     return len(faults_of(configuration, proxy_url).status()["active"])
 
 
-def faults_halted(
-    proxy_url: str | None = None, configuration: dict[str, Any] | None = None
-) -> bool:
+def faults_halted(proxy_url: str | None = None, configuration: Configuration | None = None) -> bool:
     """True while the proxy's halt lever is engaged."""
     return bool(faults_of(configuration, proxy_url).status()["halted"])
 
 
-def service_alive(name: str, configuration: dict[str, Any] | None = None) -> bool:
+def service_alive(name: str, configuration: Configuration | None = None) -> bool:
     """True when the sandbox service ``name`` answers ``/healthz`` with 200."""
     state = sandbox_state(configuration)
     service = state.get("services", {}).get(name)

@@ -132,3 +132,36 @@ def arrow_schema() -> object:
 
     kinds = {"DOUBLE": pa.float64(), "VARCHAR": pa.string(), "TIMESTAMP": pa.timestamp("us")}
     return pa.schema([(c, kinds[t]) for c, t in COLUMNS.items()])
+
+
+_NUMERIC = (
+    "DOUBLE",
+    "FLOAT",
+    "DECIMAL",
+    "INTEGER",
+    "BIGINT",
+    "SMALLINT",
+    "TINYINT",
+    "HUGEINT",
+    "UB",
+)
+
+
+def typed(expr: str, raw_type: str, target: str) -> str:
+    """SQL turning a raw column of ``raw_type`` into the canonical ``target`` type."""
+    raw = raw_type.upper()
+    if target == "DOUBLE":
+        if raw.startswith(_NUMERIC):
+            return f"CAST({expr} AS DOUBLE)"
+        return f"TRY_CAST(NULLIF(trim(CAST({expr} AS VARCHAR)), '') AS DOUBLE)"
+    if target == "TIMESTAMP":
+        if raw == "TIMESTAMP":
+            return expr
+        if raw.startswith(("TIMESTAMP", "DATE")):
+            return f"CAST({expr} AS TIMESTAMP)"
+        return (
+            f"CAST(TRY_CAST(NULLIF(trim(CAST({expr} AS VARCHAR)), '') AS TIMESTAMPTZ) AS TIMESTAMP)"
+        )
+    if raw.startswith(("MAP", "STRUCT")):
+        return f"CAST(to_json({expr}) AS VARCHAR)"
+    return f"CAST({expr} AS VARCHAR)"

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from pulsekit._result import ResultMixin, frame_records, json_safe
 from pulsekit.costs._engine import query_df
+from pulsekit.costs._window import DateLike, Window, parse_window
 from pulsekit.costs.results import money, new_axes, shade_days
 from pulsekit.errors import CostError
 
@@ -198,8 +199,8 @@ def detect(
     threshold: float = 3.5,
     min_impact: float = 20.0,
     rel_floor: float = 0.05,
-    window: Any = None,
-    planned: Sequence[tuple[Any, Any]] = (),
+    window: Window = None,
+    planned: Sequence[tuple[DateLike, DateLike]] = (),
     root_causes: int = 3,
 ) -> AnomalyReport:
     """Flag days whose usage cost is far above the trailing median of that dimension value.
@@ -209,8 +210,6 @@ def detect(
     cost - median >= ``min_impact`` dollars. Consecutive days form one anomaly. Windows in
     ``planned`` (e.g. a GameDay) mark overlapping anomalies ``PLANNED_ACTIVITY``.
     """
-    from pulsekit.costs.dataset import parse_window
-
     if lookback < 2 or min_history < 2 or min_history > lookback:
         raise CostError(
             f"lookback={lookback}, min_history={min_history}: need 2 <= min_history <= lookback"

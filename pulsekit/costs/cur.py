@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from pulsekit.costs import _schema
 from pulsekit.costs._engine import ident
-from pulsekit.costs.sources import typed
+from pulsekit.costs._schema import typed
 from pulsekit.errors import SchemaError
 
 # Without these a CUR file cannot be mapped to FOCUS.
@@ -187,8 +188,6 @@ def cur_select(columns: dict[str, str], what: str) -> tuple[str, dict[str, tuple
         "x_Operation": col("line_item_operation"),
         "x_ServiceCode": code,
     }
-    from pulsekit.costs import _schema
-
     select = [f"{exprs[c]} AS {ident(c)}" for c in _schema.COLUMNS]
     return ",\n  ".join(select), checks
 

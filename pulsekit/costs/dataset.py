@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
-import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pulsekit.costs import _schema
+from pulsekit.costs import anomalies as _anomalies
+from pulsekit.costs import forecast as _forecast
+from pulsekit.costs import report as _report
+from pulsekit.costs import savings as _savings
+from pulsekit.costs import unit as _unit
 from pulsekit.costs._engine import (
     connect,
     ident,
@@ -18,9 +22,10 @@ from pulsekit.costs._engine import (
     query_df,
     query_rows,
 )
+from pulsekit.costs._window import DateLike, Window, parse_window, tag_sql
 from pulsekit.costs.egress import egress_sql
 from pulsekit.costs.results import CostTable, money
-from pulsekit.errors import CostError
+from pulsekit.errors import CostError, SchemaError
 
 if TYPE_CHECKING:
     import duckdb
@@ -29,50 +34,7 @@ if TYPE_CHECKING:
     from pulsekit.costs.anomalies import AnomalyReport
     from pulsekit.costs.savings import SavingsReport
 
-Window = str | date | datetime | tuple[Any, Any] | None
 _USAGE = "ChargeCategory = 'Usage'"
-
-
-def _ts(value: Any, field: str) -> datetime:
-    """A naive UTC datetime from a date, a datetime or an ISO string (offsets converted to UTC)."""
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return datetime(value.year, value.month, value.day)
-    if not isinstance(value, datetime):
-        try:
-            value = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise CostError(
-                f"{field}={value!r} is not a date; use 'YYYY-MM-DD' or 'YYYY-MM-DD HH:MM'"
-            ) from exc
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC)
-    return value.replace(tzinfo=None)
-
-
-def parse_window(window: Window) -> tuple[datetime, datetime] | None:
-    """``"2025-11"``, ``"2025"``, ``"2025-11-12"`` or ``(start, end)`` -> [start, end) datetimes."""
-    if window is None:
-        return None
-    if isinstance(window, tuple):
-        start, end = _ts(window[0], "window start"), _ts(window[1], "window end")
-        if end <= start:
-            raise CostError(f"window {window!r} ends before it starts; pass (start, end)")
-        return start, end
-    if isinstance(window, datetime | date):
-        start = _ts(window, "window")
-        return start, start + timedelta(days=1)
-    text = str(window).strip()
-    if re.fullmatch(r"\d{4}", text):
-        return datetime(int(text), 1, 1), datetime(int(text) + 1, 1, 1)
-    if (m := re.fullmatch(r"(\d{4})-(\d{2})", text)) and 1 <= int(m.group(2)) <= 12:
-        y, mo = int(m.group(1)), int(m.group(2))
-        return datetime(y, mo, 1), datetime(y + mo // 12, mo % 12 + 1, 1)
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        start = _ts(text, "window")
-        return start, start + timedelta(days=1)
-    raise CostError(
-        f"window={window!r} is not understood; use 'YYYY', 'YYYY-MM', 'YYYY-MM-DD' or (start, end)"
-    )
 
 
 class CostData:
@@ -128,8 +90,6 @@ class CostData:
         cols = {r[0] for r in query_rows(con, "DESCRIBE SELECT * FROM metrics_raw")}
         missing = [c for c in ("date", "service", "requests", "orders") if c not in cols]
         if missing:
-            from pulsekit.errors import SchemaError
-
             raise SchemaError(
                 f"business metrics miss column(s) {', '.join(missing)}; they need "
                 "date, service, requests, orders (one row per day per service)"
@@ -405,16 +365,12 @@ class CostData:
 
     def unit_cost(self, per: str = "requests", **kwargs: Any) -> CostTable:
         """EffectiveCost of usage per 1,000 requests or per order; see :func:`unit.unit_cost`."""
-        from pulsekit.costs.unit import unit_cost
+        return _unit.unit_cost(self, per, **kwargs)
 
-        return unit_cost(self, per, **kwargs)
-
-    def window_cost(self, start: Any, end: Any, **kwargs: Any) -> CostTable:
+    def window_cost(self, start: DateLike, end: DateLike, **kwargs: Any) -> CostTable:
         """What a time window (a GameDay, an incident) cost against the same window a week
         earlier; see :func:`unit.window_cost`."""
-        from pulsekit.costs.unit import window_cost
-
-        return window_cost(self, start, end, **kwargs)
+        return _unit.window_cost(self, start, end, **kwargs)
 
     def tag_keys(self) -> CostTable:
         """Tag keys as written, grouped by their normalised form, with the spend they carry."""
@@ -438,28 +394,20 @@ class CostData:
     # ------------------------------------------------- analyses in their own modules
     def anomalies(self, **kwargs: Any) -> AnomalyReport:
         """Daily cost anomalies (robust z-score + impact floor); see :func:`anomalies.detect`."""
-        from pulsekit.costs.anomalies import detect
-
-        return detect(self, **kwargs)
+        return _anomalies.detect(self, **kwargs)
 
     def savings(self, **kwargs: Any) -> SavingsReport:
         """Savings opportunities with their assumptions; see :func:`savings.estimate`."""
-        from pulsekit.costs.savings import estimate
-
-        return estimate(self, **kwargs)
+        return _savings.estimate(self, **kwargs)
 
     def forecast(self, months: int = 3, **kwargs: Any) -> CostTable:
         """Monthly EffectiveCost forecast with a band; see :func:`forecast.forecast`."""
-        from pulsekit.costs.forecast import forecast
-
-        return forecast(self, months=months, **kwargs)
+        return _forecast.forecast(self, months=months, **kwargs)
 
     def report(self) -> dict[str, Any]:
         """A compact overview (JSON-ready): coverage, months, top services, movers, anomalies,
         savings."""
-        from pulsekit.costs.report import build_report
-
-        return build_report(self)
+        return _report.build_report(self)
 
 
 def _show(window: Window) -> str:
@@ -467,22 +415,6 @@ def _show(window: Window) -> str:
         parts = [f"{w:%Y-%m-%d %H:%M}" if isinstance(w, datetime) else str(w) for w in window]
         return f"{parts[0]} to {parts[1]}"
     return repr(window)
-
-
-def tag_sql(key: str) -> str:
-    """SQL for the value of tag ``key`` (exact key first, then case/space-insensitive)."""
-    k = key.strip().lower()
-    exact = f"json_extract_string(Tags, {literal('$.' + json_path_key(key))})"
-    fuzzy = (
-        "list_filter(map_entries(json_transform(Tags, '\"MAP(VARCHAR, VARCHAR)\"')), "
-        f"e -> lower(trim(e.key)) = {literal(k)})[1].value"
-    )
-    return f"NULLIF(coalesce({exact}, {fuzzy}), '')"
-
-
-def json_path_key(key: str) -> str:
-    """A JSON path component for ``key`` (quoted when it has special characters)."""
-    return key if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key) else '"' + key + '"'
 
 
 def _fold_top(df: pd.DataFrame, dim: str, metric: str, top: int) -> pd.DataFrame:

@@ -28,6 +28,7 @@ from pulsekit.costs._sample_rows import (
     usage,
 )
 from pulsekit.costs.prices import PRICES
+from pulsekit.errors import CostError
 
 SAMPLE_DIR = Path(__file__).parent / "sample_data"
 # business service -> requests per day at the start
@@ -85,8 +86,6 @@ def generate_frames(*, seed: int = 42, months: int = 13, start: date = START) ->
     import pyarrow as pa
 
     if months < 1 or months > 60:
-        from pulsekit.errors import CostError
-
         raise CostError(f"months={months} is out of range; use 1 to 60")
     rng = np.random.default_rng(seed)
     end = date(

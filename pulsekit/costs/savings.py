@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pulsekit._result import ResultMixin, frame_records, no_time_axis
 from pulsekit.costs._engine import query_df
+from pulsekit.costs._window import parse_window, tag_sql
 from pulsekit.costs.prices import GP3_BASE_IOPS, GP3_BASE_MIBPS, PRICES, PRICES_AS_OF
 from pulsekit.costs.results import CostTable, money, new_axes, text_table
 from pulsekit.errors import CostError
@@ -50,8 +51,6 @@ def last_full_month(data: CostData) -> tuple[datetime, datetime]:
 def _month(data: CostData, month: str | None) -> tuple[datetime, datetime]:
     if month is None:
         return last_full_month(data)
-    from pulsekit.costs.dataset import parse_window
-
     span = parse_window(month)
     assert span is not None
     return span
@@ -164,8 +163,6 @@ def nat_endpoints(
 
 def untagged(data: CostData, *, tag: str = "team", month: str | None = None) -> CostTable:
     """Usage spend without tag ``tag`` (any spelling of its key), by account."""
-    from pulsekit.costs.dataset import tag_sql
-
     start, end = _month(data, month)
     sql = f"""
         SELECT SubAccountName AS account, sum(EffectiveCost) AS cost,

@@ -11,25 +11,15 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pulsekit.costs import _schema
+from pulsekit.costs import _schema, cur
 from pulsekit.costs._engine import connect, ident, interrupted, literal, one_line, path_literal
+from pulsekit.costs._schema import typed
 from pulsekit.errors import CostError, SchemaError
 
 if TYPE_CHECKING:
     import duckdb
 
 SCHEMA_VERSION = "focus-1.2-pk1"
-_NUMERIC = (
-    "DOUBLE",
-    "FLOAT",
-    "DECIMAL",
-    "INTEGER",
-    "BIGINT",
-    "SMALLINT",
-    "TINYINT",
-    "HUGEINT",
-    "UB",
-)
 
 
 def default_cache_dir() -> Path:
@@ -107,26 +97,6 @@ def describe(con: duckdb.DuckDBPyConnection, reader: str) -> dict[str, str]:
 def detect_kind(columns: dict[str, str]) -> str:
     """``"cur"`` for AWS CUR 2.0 (snake_case line_item_* columns), ``"focus"`` otherwise."""
     return "cur" if any(c.startswith("line_item_") for c in columns) else "focus"
-
-
-def typed(expr: str, raw_type: str, target: str) -> str:
-    """SQL turning a raw column of ``raw_type`` into the canonical ``target`` type."""
-    raw = raw_type.upper()
-    if target == "DOUBLE":
-        if raw.startswith(_NUMERIC):
-            return f"CAST({expr} AS DOUBLE)"
-        return f"TRY_CAST(NULLIF(trim(CAST({expr} AS VARCHAR)), '') AS DOUBLE)"
-    if target == "TIMESTAMP":
-        if raw == "TIMESTAMP":
-            return expr
-        if raw.startswith(("TIMESTAMP", "DATE")):
-            return f"CAST({expr} AS TIMESTAMP)"
-        return (
-            f"CAST(TRY_CAST(NULLIF(trim(CAST({expr} AS VARCHAR)), '') AS TIMESTAMPTZ) AS TIMESTAMP)"
-        )
-    if raw.startswith(("MAP", "STRUCT")):
-        return f"CAST(to_json({expr}) AS VARCHAR)"
-    return f"CAST({expr} AS VARCHAR)"
 
 
 def check_types(
@@ -219,8 +189,6 @@ def convert(
 
     Already-canonical Parquet (for example the bundled sample) is returned as is.
     """
-    from pulsekit.costs import cur
-
     path = Path(source).expanduser().resolve()
     files = _files(path)
     what = f"billing file {path}"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from pulsekit._util import parse_duration
 from pulsekit.costs._engine import ident, query_df
+from pulsekit.costs._window import DateLike, parse_window
 from pulsekit.costs.results import CostTable, money
 from pulsekit.errors import CostError
 
@@ -82,17 +84,14 @@ def unit_cost(
 
 def window_cost(
     data: CostData,
-    start: Any,
-    end: Any,
+    start: DateLike,
+    end: DateLike,
     *,
     by: str = "service",
     baseline: str = "7d",
 ) -> CostTable:
     """What a time window (a GameDay, an incident) cost, against the same window ``baseline``
     earlier. Charges are prorated by how much of their charge period falls in the window."""
-    from pulsekit._util import parse_duration
-    from pulsekit.costs.dataset import parse_window
-
     s, e = parse_window((start, end)) or (datetime.min, datetime.min)
     shift = timedelta(seconds=parse_duration(baseline, field="baseline"))
     expr = f"coalesce(CAST({data.dimension(by)} AS VARCHAR), '(none)')"

@@ -11,8 +11,9 @@ import os
 import time
 import uuid
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
+from pulsekit._types import ProxyTarget
 from pulsekit._util import check_host_allowed, parse_duration
 from pulsekit.errors import ConfigError, FaultError
 from pulsekit.faults import process
@@ -20,11 +21,14 @@ from pulsekit.faults._fault import Fault
 from pulsekit.faults._http import call
 from pulsekit.faults.records import FaultLog, FaultRecord, params_of
 
+if TYPE_CHECKING:
+    from pulsekit.sandbox.sandbox import Sandbox
+
 DEFAULT_PROXY = "http://127.0.0.1:8474"
 TTL_HEADER = "X-Pulsekit-Ttl"
 
 
-def proxy_url_of(target: Any) -> str:
+def proxy_url_of(target: ProxyTarget) -> str:
     """The API URL from a URL, a Sandbox (``.proxy_url``), a FaultProxy (``.url``) or None."""
     if target is None:
         return os.environ.get("PULSEKIT_PROXY_URL", DEFAULT_PROXY)
@@ -51,16 +55,16 @@ class Faults:
 
     def __init__(
         self,
-        proxy: Any = None,
+        proxy: ProxyTarget = None,
         *,
-        sandbox: Any = None,
+        sandbox: Sandbox | None = None,
         allow: Iterable[str] = (),
         ttl: str | float = "5m",
         log: FaultLog | None = None,
         api_timeout: float = 10.0,
     ) -> None:
         if sandbox is None and hasattr(proxy, "services") and hasattr(proxy, "proxy_url"):
-            sandbox = proxy
+            sandbox = cast("Sandbox", proxy)
         self.url = proxy_url_of(proxy).rstrip("/")
         check_host_allowed(self.url, allow=allow, what="fault proxy")
         self.sandbox = sandbox
@@ -401,6 +405,6 @@ def _revert_record(faults: Faults, record: FaultRecord, by: str) -> None:
     faults.log.close(record.id, by=by)
 
 
-def connect(target: Any = None, **kwargs: Any) -> Faults:
+def connect(target: ProxyTarget = None, **kwargs: Any) -> Faults:
     """``faults.connect(shop)`` or ``faults.connect("http://127.0.0.1:8474")``: a :class:`Faults`."""
     return Faults(target, **kwargs)

@@ -9,12 +9,15 @@ import subprocess
 import sys
 import time
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pulsekit._util import parse_duration
 from pulsekit.errors import ConfigError, FaultError, NotAllowedError
 from pulsekit.faults._fault import Fault
 from pulsekit.faults.records import FaultLog, FaultRecord, params_of
+
+if TYPE_CHECKING:
+    from pulsekit.sandbox.sandbox import Sandbox
 
 MAX_TTL = 3600.0
 
@@ -26,7 +29,9 @@ def _ttl(value: str | float) -> float:
     return ttl
 
 
-def _resolve(target: str | int, sandbox: Any, allow_foreign: bool) -> tuple[int, str, bool]:
+def _resolve(
+    target: str | int, sandbox: Sandbox | None, allow_foreign: bool
+) -> tuple[int, str, bool]:
     """(pid, label, is a sandbox service) after the own-sandbox / own-child safety check."""
     if isinstance(target, str) and not target.isdigit():
         if sandbox is None:
@@ -86,21 +91,21 @@ def _signal(pid: int, sig: signal.Signals, label: str) -> None:
 def kill(
     target: str | int,
     *,
-    sandbox: Any = None,
+    sandbox: Sandbox | None = None,
     allow_foreign: bool = False,
     log: FaultLog | None = None,
 ) -> Fault:
     """SIGKILL a sandbox service (by name) or an own child PID; ``remove()`` restarts a service."""
     log = log if log is not None else FaultLog()
     pid, label, in_sandbox = _resolve(target, sandbox, allow_foreign)
-    if in_sandbox:
+    if in_sandbox and sandbox is not None:
         sandbox.kill(label)
     else:
         _signal(pid, signal.SIGKILL, label)
     record = log.add(_record("kill", label, "sandbox" if in_sandbox else "local", pid=pid))
 
     def undo() -> str:
-        if in_sandbox:
+        if in_sandbox and sandbox is not None:
             sandbox.restart(label)
             return "restart"
         return "api"
@@ -112,7 +117,7 @@ def freeze(
     target: str | int,
     *,
     ttl: str | float = "5m",
-    sandbox: Any = None,
+    sandbox: Sandbox | None = None,
     allow_foreign: bool = False,
     log: FaultLog | None = None,
 ) -> Fault:
@@ -136,7 +141,7 @@ def freeze(
         stdout=subprocess.DEVNULL,
     )
     try:
-        if in_sandbox:
+        if in_sandbox and sandbox is not None:
             sandbox.freeze(label)
         else:
             _signal(pid, signal.SIGSTOP, label)
@@ -157,19 +162,19 @@ def freeze(
     return Fault(log, record, undo)
 
 
-def thaw(target: str | int, *, sandbox: Any = None, allow_foreign: bool = False) -> None:
+def thaw(target: str | int, *, sandbox: Sandbox | None = None, allow_foreign: bool = False) -> None:
     """SIGCONT a frozen process."""
     pid, label, in_sandbox = _resolve(target, sandbox, allow_foreign)
-    if in_sandbox:
+    if in_sandbox and sandbox is not None:
         sandbox.thaw(label)
     else:
         _signal(pid, signal.SIGCONT, label)
 
 
-def restart(target: str, *, sandbox: Any) -> None:
+def restart(target: str, *, sandbox: Sandbox | None) -> None:
     """Restart a sandbox service on its port (killing it first if it still runs)."""
     _, label, in_sandbox = _resolve(target, sandbox, False)
-    if not in_sandbox:
+    if not in_sandbox or sandbox is None:
         raise ConfigError(f"restart({target!r}) needs a sandbox service name such as 'api-2'")
     sandbox.restart(label)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pulsekit._types import ProxyTarget
 from pulsekit.faults._fault import Fault
 from pulsekit.faults.client import Faults
 
@@ -21,7 +22,7 @@ def latency(
     stream: str = "downstream",
     toxicity: float = 1.0,
     ttl: str | float | None = None,
-    proxy: Any = None,
+    proxy: ProxyTarget = None,
 ) -> Fault:
     """Delay ``link`` by ``ms`` ± ``jitter_ms`` milliseconds (one way)."""
     return Faults(proxy).latency(
@@ -29,7 +30,7 @@ def latency(
     )
 
 
-def down(link: str, *, ttl: str | float | None = None, proxy: Any = None) -> Fault:
+def down(link: str, *, ttl: str | float | None = None, proxy: ProxyTarget = None) -> Fault:
     """Take ``link`` down: connections close and new ones are refused."""
     return Faults(proxy).down(link, ttl=ttl)
 
@@ -40,7 +41,7 @@ def bandwidth(
     kbps: int,
     stream: str = "downstream",
     ttl: str | float | None = None,
-    proxy: Any = None,
+    proxy: ProxyTarget = None,
 ) -> Fault:
     """Limit ``link`` to ``kbps`` KB/s."""
     return Faults(proxy).bandwidth(link, kbps=kbps, stream=stream, ttl=ttl)
@@ -52,7 +53,7 @@ def timeout(
     ms: int = 0,
     stream: str = "downstream",
     ttl: str | float | None = None,
-    proxy: Any = None,
+    proxy: ProxyTarget = None,
 ) -> Fault:
     """Black-hole ``link`` (close after ``ms`` if above 0)."""
     return Faults(proxy).timeout(link, ms=ms, stream=stream, ttl=ttl)
@@ -64,7 +65,7 @@ def reset_peer(
     after_ms: int = 0,
     stream: str = "downstream",
     ttl: str | float | None = None,
-    proxy: Any = None,
+    proxy: ProxyTarget = None,
 ) -> Fault:
     """Reset connections on ``link`` (TCP RST) ``after_ms`` after their first data."""
     return Faults(proxy).reset_peer(link, after_ms=after_ms, stream=stream, ttl=ttl)
@@ -77,7 +78,7 @@ def packet_loss(
     correlation: float = 0.0,
     stream: str = "downstream",
     ttl: str | float | None = None,
-    proxy: Any = None,
+    proxy: ProxyTarget = None,
 ) -> Fault:
     """Drop a fraction ``rate`` of the chunks on ``link``."""
     return Faults(proxy).packet_loss(
@@ -92,17 +93,17 @@ def http_errors(
     rate: float = 1.0,
     body: str | None = None,
     ttl: str | float | None = None,
-    proxy: Any = None,
+    proxy: ProxyTarget = None,
 ) -> Fault:
     """Answer a fraction ``rate`` of HTTP responses on ``link`` with ``status``."""
     return Faults(proxy).http_errors(link, status=status, rate=rate, body=body, ttl=ttl)
 
 
-def halt(*, proxy: Any = None) -> dict[str, Any]:
+def halt(*, proxy: ProxyTarget = None) -> dict[str, Any]:
     """Revert every fault on the proxy and refuse new ones until :func:`release`."""
     return Faults(proxy).halt()
 
 
-def release(*, proxy: Any = None) -> dict[str, Any]:
+def release(*, proxy: ProxyTarget = None) -> dict[str, Any]:
     """Accept faults again after :func:`halt`."""
     return Faults(proxy).release()

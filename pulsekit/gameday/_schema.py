@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pulsekit._types import LinkName
+
 KEYS: dict[str, tuple[str, ...]] = {
     "": (
         "title",
@@ -97,5 +99,6 @@ def known_targets(box: Any) -> tuple[list[str], list[str]]:
     apis = [f"api-{i}" for i in range(1, box.replicas + 1)]
     dbs = ["db-primary", *[f"db-replica-{i}" for i in range(1, box.db_replicas + 1)]]
     services = ["gateway", *apis, *dbs, "payments"]
-    links = [f"gateway->{a}" for a in apis] + [f"api->{d}" for d in [*dbs, "payments"]]
+    hops = [LinkName("gateway", a) for a in apis] + [LinkName("api", d) for d in [*dbs, "payments"]]
+    links = [str(hop) for hop in hops]
     return services, links

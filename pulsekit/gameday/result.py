@@ -338,7 +338,7 @@ class GameDayResult(ResultMixin):
                 "this run has no load result to plot (it failed before the load ended)"
             )
         windows = [(w.start_s, w.end_s, w.name) for w in self.windows.values()]
-        top = self.load.plot(ax=ax, faults=[*self.fault_windows(), *as_windows(faults)])
+        top: Axes = self.load.plot(ax=ax, faults=[*self.fault_windows(), *as_windows(faults)])
         for start, end, name in windows:
             top.annotate(
                 name,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pulsekit.errors import SlackPayloadError
 from pulsekit.incidents._store import IncidentWarning
 from pulsekit.incidents.journal import JournalImport, incident_from_journal, read_journal
 from pulsekit.incidents.lint import Finding, lint_file, lint_text
@@ -30,7 +31,6 @@ from pulsekit.incidents.record import Incident
 from pulsekit.incidents.slack import (
     PrintTransport,
     RecordingTransport,
-    SlackPayloadError,
     WebhookTransport,
     check_payload,
     executive_summary,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pulsekit._util import atomic_write
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
@@ -86,8 +88,6 @@ def save_timeline_chart(incident: Incident, path: Path) -> Path:
 
     import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
-
-    from pulsekit._util import atomic_write
 
     ax = plot_timeline(incident)
     figure = ax.get_figure()

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from pulsekit._result import ResultMixin, frame_records, html_view, json_safe, no_time_axis
 from pulsekit.errors import ConfigError, IncidentError
+from pulsekit.incidents._store import RECORD_FILE
 from pulsekit.incidents.model import MILESTONES, Role, utc
 
 if TYPE_CHECKING:
@@ -258,8 +259,7 @@ def _from_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def load_folder(folder: str | Path) -> list[Incident]:
     """Every incident in ``folder`` (itself an incident folder, or a folder of them)."""
-    from pulsekit.incidents._store import RECORD_FILE
-    from pulsekit.incidents.record import Incident
+    from pulsekit.incidents.record import Incident  # upward: Incident.metrics() calls this module
 
     root = Path(folder)
     if (root / RECORD_FILE).exists():

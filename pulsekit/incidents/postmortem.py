@@ -15,6 +15,7 @@ from typing import Any
 
 from pulsekit._util import atomic_write
 from pulsekit.errors import IncidentError
+from pulsekit.incidents._chart import save_timeline_chart
 from pulsekit.incidents._store import RECORD_FILE
 from pulsekit.incidents.journal import JournalImport, incident_from_journal
 from pulsekit.incidents.metrics import METRICS, human_duration
@@ -236,8 +237,6 @@ def render_postmortem(
     charts: list[Path] = []
     if target is not None:
         if chart_path is not None:
-            from pulsekit.incidents._chart import save_timeline_chart
-
             charts.append(save_timeline_chart(incident, chart_path))
         atomic_write(target, markdown)
     return Postmortem(

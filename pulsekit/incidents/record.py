@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from pulsekit._util import atomic_write
 from pulsekit.errors import ConfigError, IncidentError, TransitionError
-from pulsekit.incidents._serial import LESSON_KINDS
+from pulsekit.incidents import metrics as _metrics
+from pulsekit.incidents._serial import LESSON_KINDS, apply_record, record_json
 from pulsekit.incidents._store import (
     RECORD_FILE,
     TIMELINE_FILE,
@@ -169,14 +170,10 @@ class Incident:
         return incident_from_journal(path, **kwargs)[0]
 
     def _apply_json(self, record: dict[str, Any]) -> None:
-        from pulsekit.incidents._serial import apply_record
-
         apply_record(self, record)
 
     def to_json(self) -> dict[str, Any]:
         """The record as JSON-ready data (the timeline lives in its own file)."""
-        from pulsekit.incidents._serial import record_json
-
         return record_json(self)
 
     def _save(self) -> None:
@@ -575,15 +572,11 @@ class Incident:
     # ---------------------------------------------------------------- derived
     def metrics(self) -> IncidentMetrics:
         """Time to detect, acknowledge, mitigate and resolve, from the stored milestones."""
-        from pulsekit.incidents.metrics import incident_metrics
-
-        return incident_metrics(self)
+        return _metrics.incident_metrics(self)
 
     def cost(self, **kwargs: Any) -> IncidentCost:
         """Responder time by role and lost revenue; see :func:`pulsekit.incidents.metrics.cost`."""
-        from pulsekit.incidents.metrics import cost
-
-        return cost(self, **kwargs)
+        return _metrics.cost(self, **kwargs)
 
     def plot(self, ax: Axes | None = None, *, faults: Any = ()) -> Axes:
         """Timeline chart: entries by kind, the impact window shaded, a line per milestone, the

@@ -14,7 +14,12 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, replace
 from typing import Any
+
+from pulsekit.load._config import ChildConfig
+from pulsekit.load._remote import Joiner
+from pulsekit.load.shapes import RateStages, UserStages
 
 LOWEST, HIGHEST, DIGITS = 1, 60_000_000, 3  # microseconds: 1 µs .. 60 s, 3 significant digits
 DRAIN_S = 3.0  # how long in-flight open-model requests may finish after the plan ends
@@ -119,15 +124,13 @@ class Recorder:
 class Arrivals:
     """Open-model state of one process: the plan, idle virtual users, in-flight arrivals."""
 
-    def __init__(self, cfg: dict[str, Any], recorder: Recorder, index: int) -> None:
+    def __init__(self, cfg: ChildConfig, recorder: Recorder, index: int) -> None:
         from gevent.pool import Group
 
-        from pulsekit.load.shapes import Stage
-
         self.cfg, self.recorder, self.index = cfg, recorder, index
-        self.stages = [Stage(float(d), float(t)) for d, t in cfg["stages"]]
-        self.share = 1.0 / max(1, int(cfg["workers"]))
-        self.limit = max(1, int(cfg["max_in_flight"] * self.share))
+        self.stages: RateStages = cfg.rate_stages()
+        self.share = 1.0 / max(1, cfg.workers)
+        self.limit = max(1, int(cfg.max_in_flight * self.share))
         self.group = Group()
         self.idle: dict[type, list[Any]] = {}
         self.started = False
@@ -209,26 +212,24 @@ def _import_object(spec: str) -> Any:
     return obj
 
 
-def _user_classes(cfg: dict[str, Any]) -> tuple[list[type], Any]:
+def _user_classes(cfg: ChildConfig, index: int) -> tuple[list[type], Any]:
     """The configured user classes and the LoadTestShape class (or None)."""
     from pulsekit.load import _mixes
 
-    shape = _import_object(cfg["shape_class"]) if cfg.get("shape_class") else None
-    if cfg.get("locustfile"):
+    shape = _import_object(cfg.shape_class) if cfg.shape_class else None
+    if cfg.locustfile:
         from locust.util.load_locustfile import load_locustfile
 
-        users, shapes = load_locustfile(cfg["locustfile"])
+        users, shapes = load_locustfile(cfg.locustfile)
         if not users:
-            raise ValueError(f"locustfile {cfg['locustfile']} defines no User class")
+            raise ValueError(f"locustfile {cfg.locustfile} defines no User class")
         if shape is None and shapes:
             shape = type(shapes[0])
         return list(users.values()), shape
-    if cfg.get("user_class"):
-        return [_import_object(cfg["user_class"])], shape
-    think = (float(cfg["think"][0]), float(cfg["think"][1]))
-    seed = cfg.get("seed")
-    seed = int(seed) + int(cfg.get("index", 0)) if seed is not None else int(time.time_ns())
-    cls = _mixes.build(cfg["mix"], think=think, seed=seed, request=cfg.get("request"))
+    if cfg.user_class:
+        return [_import_object(cfg.user_class)], shape
+    seed = cfg.seed + index if cfg.seed is not None else time.time_ns()
+    cls = _mixes.build(cfg.mix or "shopper", think=cfg.think, seed=seed, request=cfg.request)
     return [cls], shape
 
 
@@ -247,12 +248,11 @@ def _scheduler_class(arrivals: Arrivals, vu_classes: list[type]) -> type:
     return PulsekitArrivals
 
 
-def _stages_shape(stages: list[list[float]]) -> type:
+def _stages_shape(plan: UserStages) -> type:
     from locust import LoadTestShape
 
-    from pulsekit.load.shapes import Stage, total_duration, value_at
+    from pulsekit.load.shapes import total_duration, value_at
 
-    plan = [Stage(float(d), float(t)) for d, t in stages]
     end = total_duration(plan)
 
     class PulsekitStages(LoadTestShape):
@@ -284,31 +284,48 @@ def _locust_stats(env: Any) -> dict[str, Any]:
     return out
 
 
+@dataclass(frozen=True)
+class Invocation:
+    """How this process was started: ``CONFIG local|master --fd N`` or ``CONFIG worker PORT INDEX``."""
+
+    config: str
+    role: str = "local"
+    fd: int = -1  # the parent's pipe (local and master): where records go
+    port: int = 0  # the master's port (master and worker)
+    index: int = 0  # the worker's number (0 for local and master)
+
+    @classmethod
+    def parse(cls, argv: list[str]) -> Invocation:
+        config, role, *rest = [*argv, "local"] if len(argv) == 1 else argv
+        if role == "worker":
+            return cls(config, role, port=int(rest[0]), index=int(rest[1]))
+        if role not in ("local", "master"):
+            raise ValueError(f"role {role!r} is not local, master or worker")
+        fd = int(rest[1]) if rest[:1] == ["--fd"] and len(rest) > 1 else -1
+        return cls(config, role, fd=fd)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m pulsekit.load._child CONFIG.json [local|master|worker PORT INDEX]``."""
-    args = list(sys.argv[1:] if argv is None else argv)
+    """``python -m pulsekit.load._child CONFIG.json [local|master --fd N | worker PORT INDEX]``."""
+    inv = Invocation.parse(list(sys.argv[1:] if argv is None else argv))
+    cfg = ChildConfig.read(inv.config)
     procs: list[subprocess.Popen[bytes]] = []
-    if len(args) > 1 and args[1] == "master":
-        procs, port = _spawn_workers(args[0])  # before importing locust: imports overlap
-        args.append(str(port))
+    if inv.role == "master":
+        procs, port = _spawn_workers(inv.config, cfg)  # before importing locust: imports overlap
+        inv = replace(inv, port=port)
     import gevent
     import gevent.event
     import locust  # noqa: F401  (monkey-patches this process with gevent)
     from locust.env import Environment
     from locust.log import setup_logging
 
-    from pulsekit.load._remote import Joiner
-
-    with open(args[0]) as fh:
-        cfg = json.load(fh)
-    role = args[1] if len(args) > 1 else "local"
-    cfg["index"] = int(args[3]) if role == "worker" else 0
+    role = inv.role
     setup_logging("WARNING")
-    if cfg.get("seed") is not None:
+    if cfg.seed is not None:
         import random
 
-        random.seed(int(cfg["seed"]) + (int(args[3]) if role == "worker" else 0))
-    fd = int(cfg.get("fd", -1))
+        random.seed(cfg.seed + inv.index)
+    fd = inv.fd
 
     def emit(obj: dict[str, Any]) -> None:
         data = (json.dumps(obj, separators=(",", ":")) + "\n").encode()
@@ -329,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
                 os._exit(3)
 
     try:
-        classes, shape = _user_classes(cfg)
+        classes, shape = _user_classes(cfg, inv.index)
     except Exception as exc:
         if role == "worker":
             raise
@@ -337,31 +354,29 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     recorder = Recorder()
-    index = int(args[3]) if role == "worker" else 0
-    arrivals = Arrivals(cfg, recorder, index) if cfg["model"] == "open" else None
+    arrivals = Arrivals(cfg, recorder, inv.index) if cfg.model == "open" else None
     run_classes = [_scheduler_class(arrivals, classes)] if arrivals else classes
     shape_obj = None
     if role != "worker":
         if arrivals is None and shape is not None:
             shape_obj = shape()
-        elif arrivals is None and cfg.get("shaped"):
-            shape_obj = _stages_shape(cfg["stages"])()
-    env = Environment(user_classes=run_classes, shape_class=shape_obj, host=cfg["url"])
+        elif arrivals is None and cfg.shaped:
+            shape_obj = _stages_shape(cfg.user_stages())()
+    env = Environment(user_classes=run_classes, shape_class=shape_obj, host=cfg.url)
 
     if role == "worker":
-        return _worker(env, recorder, arrivals, args, orphan_watch, cfg)
+        return _worker(env, recorder, arrivals, inv, orphan_watch, cfg)
 
     env.events.request.add_listener(recorder.on_request)
     runner: Any
-    workers = int(cfg["workers"])
+    workers = cfg.workers
     plans_done: list[Any] = []
     joiner: Joiner | None = None
     if role == "master":
-        remote = cfg.get("remote")
+        remote = cfg.remote
         try:
             runner = env.create_master_runner(
-                remote["host"] if remote else "127.0.0.1",
-                int(remote["port"]) if remote else int(args[2]),
+                remote.host if remote else "127.0.0.1", remote.port if remote else inv.port
             )
         except Exception as exc:  # RPCError: the address is not ours, or the port is taken
             emit({"type": "error", "message": f"master_bind: cannot listen ({exc})"})
@@ -369,9 +384,9 @@ def main(argv: list[str] | None = None) -> int:
         runner.register_message("pk_interval", lambda msg, **_: emit(msg.data))
         runner.register_message("pk_warning", lambda msg, **_: emit(msg.data))
         runner.register_message("pk_done", lambda msg, **_: plans_done.append(msg.data))
-        if remote:
-            joiner = Joiner(runner, cfg, emit)
-            problem = joiner.wait(float(remote["wait"]))
+        if remote is not None:
+            joiner = Joiner(runner, cfg, remote, emit)
+            problem = joiner.wait(remote.wait)
             if problem:
                 runner.quit()  # first: joined workers get "quit" before the parent stops us
                 emit({"type": "error", "message": problem, "config": True})
@@ -419,10 +434,10 @@ def main(argv: list[str] | None = None) -> int:
     elif arrivals is not None:
         runner.start(max(1, workers), float(max(1, workers)))
     else:
-        runner.start(int(cfg["users"]), float(cfg["spawn_rate"]))
+        runner.start(cfg.users or 1, cfg.spawn_rate)
     gevent.spawn(ticker)
     t0 = time.time()
-    end = t0 + float(cfg["duration"])  # wall clock: gevent timers can fire early
+    end = t0 + cfg.duration  # wall clock: gevent timers can fire early
     while not done.wait(timeout=0.1):
         if joiner is not None:
             joiner.check_lost(time.time() - t0)
@@ -448,18 +463,16 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _spawn_workers(config: str) -> tuple[list[subprocess.Popen[bytes]], int]:
+def _spawn_workers(config: str, cfg: ChildConfig) -> tuple[list[subprocess.Popen[bytes]], int]:
     """Start the worker processes on a port that was free a moment ago (they retry connecting)."""
     from pulsekit._util import free_port
 
-    with open(config) as fh:
-        cfg = json.load(fh)
-    if cfg.get("remote"):
+    if cfg.remote is not None:
         return [], 0  # workers on other hosts join by themselves
     port = free_port()
     procs = []
-    with open(cfg["log"] + ".workers", "ab") as log:
-        for i in range(int(cfg["workers"])):
+    with open(cfg.log + ".workers", "ab") as log:
+        for i in range(cfg.workers):
             cmd = [
                 sys.executable,
                 "-m",
@@ -483,16 +496,16 @@ def _worker(
     env: Any,
     recorder: Recorder,
     arrivals: Arrivals | None,
-    args: list[str],
+    inv: Invocation,
     watch: Any,
-    cfg: dict[str, Any],
+    cfg: ChildConfig,
 ) -> int:
     import gevent
 
     env.events.request.add_listener(recorder.on_request)
-    runner = env.create_worker_runner(cfg.get("master_host", "127.0.0.1"), int(args[2]))
-    name = cfg.get("worker_name") or f"local-{args[3]}"
-    if cfg.get("worker_name"):  # a worker on another host: the master maps Locust's id to it
+    runner = env.create_worker_runner(cfg.master_host, inv.port)
+    name = cfg.worker_name or f"local-{inv.index}"
+    if cfg.worker_name:  # a worker on another host: the master maps Locust's id to it
         runner.send_message("pk_joined", {"name": name, "client_id": runner.client_id})
 
     def send(force: bool = False) -> None:
@@ -520,12 +533,12 @@ def _worker(
     env.events.test_stop.add_listener(on_stop)
     env.events.cpu_warning.add_listener(
         lambda **kw: runner.send_message(
-            "pk_warning", {"type": "warning", "message": f"worker {args[3]} CPU above 90%"}
+            "pk_warning", {"type": "warning", "message": f"worker {inv.index} CPU above 90%"}
         )
     )
     gevent.spawn(ticker)
     if arrivals is not None:
-        arrivals.on_done = lambda: runner.send_message("pk_done", {"index": args[3]})
+        arrivals.on_done = lambda: runner.send_message("pk_done", {"index": str(inv.index)})
     gevent.spawn(watch, runner.quit)
     runner.greenlet.join()
     return 0

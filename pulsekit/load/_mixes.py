@@ -5,12 +5,14 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from pulsekit.load._request import PlainRequest
+
 MIXES = ("shopper", "vendor")
 _WORDS = ("lamp", "chair", "mug", "desk", "rug", "kettle", "shelf", "vase", "clock", "sofa")
 
 
 def build(
-    name: str, *, think: tuple[float, float], seed: int, request: dict[str, Any] | None = None
+    name: str, *, think: tuple[float, float], seed: int, request: PlainRequest | None = None
 ) -> type[Any]:
     """The FastHttpUser class of mix ``name`` (imports locust: call only in a Locust process).
 
@@ -20,9 +22,9 @@ def build(
 
     rng = random.Random(seed)
     if name == "request" and request is not None:
-        method, url, label = request["method"], request["url"], request["name"]
-        headers = {str(k): str(v) for k, v in request["headers"]}
-        body = request["body"]
+        method, url, label = request.method, request.url, request.name
+        headers = dict(request.headers)
+        body = request.body
 
         class RequestUser(FastHttpUser):
             """Send the same request of the exact URL, as k6, hey, wrk and vegeta do by default."""

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pulsekit.errors import ConfigError, LoadError
+from pulsekit.load._config import ChildConfig
 
 _EOF = object()
 
@@ -25,19 +26,27 @@ _EOF = object()
 class Child:
     """One Locust controller process (local runner, or master with its workers) and its pipe."""
 
-    def __init__(self, cfg: dict[str, Any]) -> None:
+    def __init__(self, cfg: ChildConfig) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="pulsekit-load-"))
         self.log = self.dir / "locust.log"
         read_fd, write_fd = os.pipe()
-        cfg = {**cfg, "fd": write_fd, "log": str(self.log)}
         config = self.dir / "config.json"
-        config.write_text(json.dumps(cfg))
+        cfg.with_log(self.log).write(config)
         env = dict(os.environ)
         paths = [p for p in sys.path if p and Path(p).exists()]
         env["PYTHONPATH"] = os.pathsep.join([os.getcwd(), *paths])
         env.pop("PYTHONSTARTUP", None)
-        role = "master" if cfg["workers"] else "local"
-        cmd = [sys.executable, "-m", "pulsekit.load._child", str(config), role]
+        role = "master" if cfg.workers else "local"
+        # the pipe is inherited, so its number travels on the command line, not in the config
+        cmd = [
+            sys.executable,
+            "-m",
+            "pulsekit.load._child",
+            str(config),
+            role,
+            "--fd",
+            str(write_fd),
+        ]
         try:
             with open(self.log, "ab") as log:
                 self.proc = subprocess.Popen(
@@ -107,7 +116,7 @@ class Child:
 
 
 def stream(
-    cfg: dict[str, Any],
+    cfg: ChildConfig,
     *,
     on_message: Callable[[dict[str, Any]], None],
     on_tick: Callable[[], bool],

@@ -11,15 +11,19 @@ the master forwards to the parent, so remote and local histograms merge the same
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import socket
 import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+from pulsekit import __version__
+from pulsekit.errors import ConfigError, LoadError
+from pulsekit.load._config import ChildConfig, RemoteWorkers
 
 DEFAULT_PORT = 5557  # Locust's own master port
 
@@ -42,8 +46,6 @@ def local_address(host: str, port: int) -> str:
 
 
 def hello(name: str, locustfile: str | None, master: tuple[str, int]) -> dict[str, Any]:
-    from pulsekit import __version__
-
     return {
         "name": name,
         "address": local_address(*master),
@@ -52,17 +54,14 @@ def hello(name: str, locustfile: str | None, master: tuple[str, int]) -> dict[st
     }
 
 
-def refusal(cfg: dict[str, Any], data: dict[str, Any]) -> str | None:
-    """Why the master refuses a worker's hello (None: accepted)."""
-    from pulsekit import __version__
-
+def refusal(want: str | None, data: dict[str, Any]) -> str | None:
+    """Why the master refuses a worker's hello (None: accepted); ``want``: the run's locustfile SHA."""
     who = f"worker {data.get('name')!r} ({data.get('address')})"
     if data.get("pulsekit") != __version__:
         return (
             f"{who} runs pulsekit {data.get('pulsekit')} but the controller runs {__version__}; "
             "install the same pulsekit version on every load host"
         )
-    want = cfg.get("locustfile_sha256")
     have = data.get("locustfile_sha256")
     if want != have:
         if want is None:
@@ -80,12 +79,17 @@ class Joiner:
     """The master's side: answers hellos, waits for the workers, notices lost ones."""
 
     def __init__(
-        self, runner: Any, cfg: dict[str, Any], emit: Callable[[dict[str, Any]], None]
+        self,
+        runner: Any,
+        cfg: ChildConfig,
+        remote: RemoteWorkers,
+        emit: Callable[[dict[str, Any]], None],
     ) -> None:
         from locust.rpc import Message
 
-        self.runner, self.cfg, self.emit, self._message = runner, cfg, emit, Message
-        self.expected = int(cfg["workers"])
+        self.runner, self.cfg, self.remote, self.emit = runner, cfg, remote, emit
+        self._message = Message
+        self.expected = cfg.workers
         self.hellos: dict[str, dict[str, Any]] = {}  # name -> hello data (+ index)
         self.client_ids: dict[str, str] = {}  # Locust client id -> worker name
         self.refused: str | None = None
@@ -99,8 +103,8 @@ class Joiner:
     def _on_hello(self, msg: Any, **_: Any) -> None:
         data = dict(msg.data or {})
         name = str(data.get("name"))
-        why = refusal(self.cfg, data)
-        names = self.cfg["remote"].get("names")
+        why = refusal(self.cfg.locustfile_sha256, data)
+        names = self.remote.names
         if why is None and names and name not in names:
             why = (
                 f"worker {name!r} is not one of the expected workers ({', '.join(names)}); "
@@ -118,9 +122,8 @@ class Joiner:
             return
         data["index"] = len(self.hellos)
         self.hellos[name] = data
-        worker_cfg = {k: v for k, v in self.cfg.items() if k not in ("fd", "log", "remote")}
-        worker_cfg.update(index=data["index"], worker_name=name)
-        self._reply(msg.node_id, "pk_config", {"cfg": worker_cfg})
+        worker_cfg = replace(self.cfg, log="", remote=None, worker_name=name)
+        self._reply(msg.node_id, "pk_config", {"cfg": worker_cfg.to_dict(), "index": data["index"]})
 
     def _on_joined(self, msg: Any, **_: Any) -> None:
         self.client_ids[str(msg.data["client_id"])] = str(msg.data["name"])
@@ -155,20 +158,20 @@ class Joiner:
         ]
 
     def missing_message(self, seconds: float) -> str:
-        bind = self.cfg["remote"]
+        bind = self.remote
         ready = self.ready_names()
         names = ", ".join(f"{n} ({self.hellos[n]['address']})" for n in ready) or "none"
         stuck = [n for n in self.hellos if n not in ready]
         if stuck:
             names += f"; said hello but never became ready: {', '.join(stuck)}"
-        expected = self.cfg["remote"].get("names")
+        expected = self.remote.names
         missing = f"{self.expected - len(ready)} missing"
         if expected:
             missing += f" ({', '.join(n for n in expected if n not in ready)})"
         return (
             f"only {len(ready)} of {self.expected} expected workers joined within "
             f"{seconds:g} s (joined: {names}); {missing}: run "
-            f"`pulsekit load worker --master {bind['host']}:{bind['port']}` on each load host, "
+            f"`pulsekit load worker --master {bind.host}:{bind.port}` on each load host, "
             "or lower expect_workers"
         )
 
@@ -194,7 +197,6 @@ def worker_main(
     import locust  # noqa: F401  (monkey-patches this process with gevent)
     from locust.rpc import Message, zmqrpc
 
-    from pulsekit.errors import ConfigError, LoadError
     from pulsekit.load import _child
 
     host, port = parse_master(master)
@@ -215,18 +217,18 @@ def worker_main(
         client.close(linger=0)
     if reply.type == "pk_refused":
         raise ConfigError(f"the master refused this worker: {reply.data['message']}")
-    cfg = dict(reply.data["cfg"])
+    cfg = ChildConfig.from_dict(reply.data["cfg"])
+    index = int(reply.data["index"])
     if locustfile:
-        cfg["locustfile"] = str(Path(locustfile).resolve())
-    cfg["master_host"] = host
-    cfg["fd"] = -1
+        cfg = replace(cfg, locustfile=str(Path(locustfile).resolve()))
+    cfg = replace(cfg, master_host=host)
     folder = Path(tempfile.mkdtemp(prefix="pulsekit-worker-"))
     config = folder / "config.json"
-    config.write_text(json.dumps(cfg))
+    cfg.write(config)
     if log is not None:
-        log(f"joined the master at {host}:{port} as {name!r} (worker {cfg['index']})")
+        log(f"joined the master at {host}:{port} as {name!r} (worker {index})")
     try:
-        return _child.main([str(config), "worker", str(port), str(cfg["index"])])
+        return _child.main([str(config), "worker", str(port), str(index)])
     finally:
         config.unlink(missing_ok=True)
         os.rmdir(folder)
@@ -234,8 +236,6 @@ def worker_main(
 
 def parse_master(text: Any, field: str = "--master") -> tuple[str, int]:
     """``HOST[:PORT]`` (IPv6 as ``[::1]:5557``) -> (host, port); a clear error otherwise."""
-    from pulsekit.errors import ConfigError
-
     if not isinstance(text, str):
         raise ConfigError(f"{field}={text!r} must be HOST or HOST:PORT, e.g. 10.0.0.5:5557")
     text = text.strip()

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pulsekit._result import ResultMixin, html_view, json_safe, no_time_axis
+from pulsekit._types import LoadTarget
 from pulsekit._util import parse_duration
 from pulsekit.errors import ConfigError
 from pulsekit.load import _signals
@@ -161,7 +162,7 @@ def _ladder(start: float, factor: float, max_rate: float) -> list[float]:
 
 
 def find_knee(
-    target: Any,
+    target: LoadTarget,
     *,
     normal_rate: float,
     start: float | None = None,
@@ -172,7 +173,7 @@ def find_knee(
     p95_bound_ms: float | None = None,
     max_error_rate: float = 0.01,
     mix: str = "vendor",
-    user_class: Any = None,
+    user_class: type | str | None = None,
     max_time: str | float = "3m",
     workers: int = 0,
     progress: bool = False,
@@ -211,7 +212,7 @@ def find_knee(
     budget = parse_duration(max_time, field="max_time")
     if step_s < 1:
         raise ConfigError(f"step_duration={step_duration!r} is too short; use at least '2s'")
-    url = getattr(target, "url", target)
+    url: str = target if isinstance(target, str) else getattr(target, "url", str(target))
     sampler = _signals.Sampler(_signals.refs_of(target))
     began = time.monotonic()
     rows: list[dict[str, Any]] = []

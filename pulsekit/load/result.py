@@ -181,6 +181,8 @@ class LoadResult(ResultMixin):
             else:
                 start, end, label = item
                 spans.append((float(start), float(end), str(label)))
+        top: Axes
+        bottom: Axes
         if ax is None:
             from pulsekit._plotting import subplots
 

@@ -7,16 +7,21 @@ import os
 import socket
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from pulsekit._types import LoadModel, LoadTarget
 from pulsekit._util import check_host_allowed, parse_duration, redact_url
 from pulsekit.errors import ConfigError, LoadError
 from pulsekit.load import _request
 from pulsekit.load import shapes as _shapes
+from pulsekit.load._config import ChildConfig, RemoteWorkers
 from pulsekit.load._mixes import MIXES
+from pulsekit.load._remote import file_sha256, parse_master
 from pulsekit.load.result import TIMELINE_COLUMNS, LoadResult
+from pulsekit.load.shapes import StageLike
 from pulsekit.load.thresholds import Threshold, evaluate, parse_thresholds
 
 MAX_USERS = 100_000
@@ -27,7 +32,7 @@ SATURATED_LAG_MS = 50.0
 
 
 def run(
-    url: Any,
+    url: LoadTarget,
     *,
     users: int | None = None,
     spawn_rate: float | None = None,
@@ -41,7 +46,7 @@ def run(
     body: str | bytes | None = None,
     think_time: tuple[float, float] | None = None,
     shape: str | type | None = None,
-    stages: Sequence[Any] | None = None,
+    stages: Sequence[StageLike] | None = None,
     workers: int = 0,
     thresholds: Iterable[str | Threshold] | Mapping[str, Iterable[str]] | str | None = None,
     allow: Iterable[str] | None = None,
@@ -92,55 +97,59 @@ def run(
         raise ConfigError(f"spawn_rate={spawn_rate!r} needs users= and must be a number > 0")
     if isinstance(workers, bool) or not isinstance(workers, int) or not 0 <= workers <= MAX_WORKERS:
         raise ConfigError(f"workers={workers!r} must be an integer from 0 (no master) to 64")
-    remote = _remote_workers(expect_workers, master_bind, worker_wait, workers)
-    if remote:
-        workers = int(remote.pop("count"))
+    remote: RemoteWorkers | None = None
+    expected = _remote_workers(expect_workers, master_bind, worker_wait, workers)
+    if expected is not None:
+        workers, remote = expected
     plan, shaped, shape_class = _plan(shape, stages, target, seconds, model)
     checks = parse_thresholds(thresholds)
     plan_calls = _schedule(schedule, seconds)
     source = _source(user_class, locustfile, mix, think_time)
-    custom = "mix" not in source
+    custom = source.custom
     _request.validate(url, mix=mix, custom=custom, method=method, headers=headers, body=body)
     check_host_allowed(url, allow=allow, what="load target")
     _check_reachable(url)
     if not custom and mix is None:
         what = _request.choose(target_obj, url, method=method, headers=headers, body=body)
         if isinstance(what, _request.PlainRequest):
-            think = [0.0, 0.0] if think_time is None else source["think"]
-            source = {"mix": "request", "request": what.to_config(), "think": think}
+            think = (0.0, 0.0) if think_time is None else source.think
+            source = _Source(mix="request", request=what, think=think)
         else:
-            source["mix"] = what
+            source = replace(source, mix=what)
 
     peak = _shapes.peak(plan)
     if max_in_flight is None:
         max_in_flight = int(min(5000, max(100, math.ceil(peak * 5))))
     elif isinstance(max_in_flight, bool) or not isinstance(max_in_flight, int) or max_in_flight < 1:
         raise ConfigError(f"max_in_flight={max_in_flight!r} must be an integer >= 1")
-    cfg: dict[str, Any] = {
-        "url": url.rstrip("/"),
-        "model": model,
-        "users": int(target) if model == "closed" else None,
-        "spawn_rate": float(spawn_rate or min(max(target, 1.0), 1000.0)),
-        "stages": [[s.duration, s.target] for s in plan],
-        "shaped": shaped,
-        "shape_class": shape_class,
-        "duration": seconds,
-        "workers": workers,
-        "max_in_flight": max_in_flight,
-        "seed": seed,
-        **source,
-    }
-    if remote:
-        from pulsekit.load._remote import file_sha256
-
-        cfg["remote"] = remote
-        cfg["locustfile_sha256"] = file_sha256(cfg.get("locustfile"))
-        cfg["fail_on_worker_loss"] = bool(fail_on_worker_loss)
+    cfg = ChildConfig(
+        url=url.rstrip("/"),
+        model=model,
+        users=int(target) if model == "closed" else None,
+        spawn_rate=float(spawn_rate or min(max(target, 1.0), 1000.0)),
+        stages=plan,
+        shaped=shaped,
+        shape_class=shape_class,
+        duration=seconds,
+        workers=workers,
+        max_in_flight=max_in_flight,
+        seed=seed,
+        mix=source.mix,
+        think=source.think,
+        request=source.request,
+        locustfile=source.locustfile,
+        user_class=source.user_class,
+        remote=remote,
+        locustfile_sha256=file_sha256(source.locustfile) if remote else None,
+        fail_on_worker_loss=bool(fail_on_worker_loss) if remote else False,
+    )
     return _execute(cfg, checks, progress, plan_calls, monitor)
 
 
-def _remote_workers(expect: Any, bind: Any, wait: Any, workers: int) -> dict[str, Any] | None:
-    """Validate the options of workers on other hosts (None: local workers only)."""
+def _remote_workers(
+    expect: Any, bind: Any, wait: Any, workers: int
+) -> tuple[int, RemoteWorkers] | None:
+    """Validate the options of workers on other hosts: (count, where to meet); None: local only."""
     if expect is None and bind is None:
         return None
     if expect is None or bind is None:
@@ -162,8 +171,6 @@ def _remote_workers(expect: Any, bind: Any, wait: Any, workers: int) -> dict[str
         raise ConfigError(f"expect_workers={expect!r} must be an integer from 1 to {MAX_WORKERS}")
     if workers:
         raise ConfigError("pass workers= (local processes) or expect_workers= (other hosts)")
-    from pulsekit.load._remote import parse_master
-
     host, port = parse_master(bind, field="master_bind")
     seconds = parse_duration(wait, field="worker_wait")
     if not 0 < seconds <= 3600:
@@ -177,7 +184,7 @@ def _remote_workers(expect: Any, bind: Any, wait: Any, workers: int) -> dict[str
             f"master_bind {bind!r}: cannot listen there ({exc.strerror or exc}); use an address "
             "of this host that the workers can reach, and a free port"
         ) from None
-    return {"count": expect, "names": names, "host": host, "port": port, "wait": seconds}
+    return expect, RemoteWorkers(host, port, seconds, tuple(names) if names is not None else None)
 
 
 def _target_url(url: Any) -> str:
@@ -198,7 +205,7 @@ def _positive(value: Any) -> bool:
     return not isinstance(value, bool) and isinstance(value, int | float) and value > 0
 
 
-def _model(users: Any, rate: Any) -> tuple[str, float]:
+def _model(users: Any, rate: Any) -> tuple[LoadModel, float]:
     if users is not None and rate is not None:
         raise ConfigError(
             "pass either users= (closed model) or rate= (open model, requests/s), not both"
@@ -247,22 +254,37 @@ def _import_path(obj: Any, field: str) -> str:
     return f"{module}:{qualname}"
 
 
-def _source(user_class: Any, locustfile: Any, mix: str | None, think: Any) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Source:
+    """Where the virtual users come from: a locustfile, a user class, or a mix (None: decide later)."""
+
+    mix: str | None = None
+    think: tuple[float, float] = (0.5, 1.5)
+    request: _request.PlainRequest | None = None
+    locustfile: str | None = None
+    user_class: str | None = None
+
+    @property
+    def custom(self) -> bool:
+        return self.locustfile is not None or self.user_class is not None
+
+
+def _source(user_class: Any, locustfile: Any, mix: str | None, think: Any) -> _Source:
     if user_class is not None and locustfile is not None:
         raise ConfigError("pass user_class= or locustfile=, not both")
     if locustfile is not None:
         path = Path(locustfile)
         if path.suffix != ".py" or not path.is_file():
             raise ConfigError(f"locustfile={str(locustfile)!r} is not an existing .py file")
-        return {"locustfile": str(path.resolve())}
+        return _Source(locustfile=str(path.resolve()))
     if user_class is not None:
-        return {"user_class": _import_path(user_class, "user_class")}
+        return _Source(user_class=_import_path(user_class, "user_class"))
     if mix is not None and mix not in MIXES:
         raise ConfigError(f"mix={mix!r} is unknown; use one of {', '.join(MIXES)}")
-    return {"mix": mix, "think": _think((0.5, 1.5) if think is None else think)}
+    return _Source(mix=mix, think=_think((0.5, 1.5) if think is None else think))
 
 
-def _think(think: Any) -> list[float]:
+def _think(think: Any) -> tuple[float, float]:
     ok = (
         isinstance(think, Sequence)
         and len(think) == 2
@@ -271,7 +293,7 @@ def _think(think: Any) -> list[float]:
     )
     if not ok:
         raise ConfigError(f"think_time={think!r} must be (min_s, max_s) with 0 <= min <= max")
-    return [float(think[0]), float(think[1])]
+    return (float(think[0]), float(think[1]))
 
 
 def _schedule(schedule: Any, seconds: float) -> list[tuple[float, Callable[[], object]]]:
@@ -300,7 +322,7 @@ def _check_reachable(url: str) -> None:
 
 
 def _execute(
-    cfg: dict[str, Any],
+    cfg: ChildConfig,
     checks: tuple[Threshold, ...],
     progress: bool | str,
     calls: list[tuple[float, Callable[[], object]]],
@@ -320,7 +342,7 @@ def _execute(
         "joined": [],
         "lost": [],
     }
-    bar = Progress(progress, cfg["duration"], f"{cfg['model']} load")
+    bar = Progress(progress, cfg.duration, f"{cfg.model} load")
 
     def on_message(msg: dict[str, Any]) -> None:
         kind = msg.get("type")
@@ -339,7 +361,7 @@ def _execute(
             agg.stop()
 
     def on_tick() -> bool:
-        if state["lost"] and cfg.get("fail_on_worker_loss") and not state["stopped_by"]:
+        if state["lost"] and cfg.fail_on_worker_loss and not state["stopped_by"]:
             lost = state["lost"][0]
             state["stopped_by"] = f"worker {lost['name']} ({lost['address']}) was lost"
             return True
@@ -363,11 +385,9 @@ def _execute(
         return False
 
     try:
+        wait = cfg.remote.wait if cfg.remote else 0.0
         status = stream(
-            cfg,
-            on_message=on_message,
-            on_tick=on_tick,
-            max_seconds=cfg["duration"] + 120 + (cfg.get("remote") or {}).get("wait", 0.0),
+            cfg, on_message=on_message, on_tick=on_tick, max_seconds=cfg.duration + 120 + wait
         )
         rps, p95, errors = agg.latest()
         bar.update(agg.elapsed(), rps, p95, errors)
@@ -378,7 +398,7 @@ def _execute(
 
 
 def _result(
-    cfg: dict[str, Any],
+    cfg: ChildConfig,
     agg: Any,
     checks: tuple[Threshold, ...],
     status: str,
@@ -416,14 +436,14 @@ def _result(
     verdicts = tuple(evaluate(check, agg) for check in checks)
     warnings = list(state["warnings"])
     lag = spread(agg.total_lag)
-    if cfg["model"] == "open" and lag.get("p99", 0.0) > SATURATED_LAG_MS:
+    if cfg.model == "open" and lag.get("p99", 0.0) > SATURATED_LAG_MS:
         warnings.append(
             f"the load generator is saturated: send lag p99 {lag['p99']:.0f} ms "
             f"(> {SATURATED_LAG_MS:.0f} ms); add workers= or lower rate="
         )
-    if cfg["model"] == "open" and agg.dropped:
+    if cfg.model == "open" and agg.dropped:
         warnings.append(
-            f"{agg.dropped} arrivals dropped at the in-flight limit ({cfg['max_in_flight']}); "
+            f"{agg.dropped} arrivals dropped at the in-flight limit ({cfg.max_in_flight}); "
             "the target is too slow for this rate, or raise max_in_flight="
         )
     if state["aborted_by"]:
@@ -439,11 +459,11 @@ def _result(
     if status == "completed" and agg.t0 is None:
         raise LoadError("the Locust process reported nothing; see the pulsekit load log")
     return LoadResult(
-        url=redact_url(cfg["url"]),  # summaries, JSON and journals never show a password
-        model=cfg["model"],
+        url=redact_url(cfg.url),  # summaries, JSON and journals never show a password
+        model=cfg.model,
         status=status,
         duration_s=agg.elapsed(),
-        workers=cfg["workers"],
+        workers=cfg.workers,
         requests=agg.requests,
         failures=agg.failures,
         arrivals=agg.arrivals,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NewType, TypeAlias
 
+from pulsekit._types import Duration
 from pulsekit._util import parse_duration
 from pulsekit.errors import ConfigError
 
@@ -17,6 +19,14 @@ class Stage:
 
     duration: float
     target: float
+
+
+StageLike: TypeAlias = "Stage | tuple[Duration, float] | Mapping[str, Duration]"
+"""A stage as written: ``Stage(...)``, ``("30s", 100)`` (k6 style) or ``{"duration": "30s", "target": 100}``."""
+UserStages = NewType("UserStages", tuple[Stage, ...])
+"""A closed-model plan: each stage's target is a number of concurrent users."""
+RateStages = NewType("RateStages", tuple[Stage, ...])
+"""An open-model plan: each stage's target is an arrival rate in requests/s."""
 
 
 def stages_for(shape: str, target: float, duration: float) -> tuple[Stage, ...]:
@@ -58,8 +68,8 @@ def parse_stages(stages: Sequence[object]) -> tuple[Stage, ...]:
         if isinstance(item, Stage):
             dur, target = item.duration, item.target
         elif isinstance(item, Sequence) and not isinstance(item, str) and len(item) == 2:
-            dur = parse_duration(item[0], field=f"stages[{i}] duration")  # type: ignore[arg-type]
-            target = item[1]  # type: ignore[assignment]
+            dur = parse_duration(item[0], field=f"stages[{i}] duration")
+            target = item[1]
         elif isinstance(item, dict) and {"duration", "target"} <= item.keys():
             dur = parse_duration(item["duration"], field=f"stages[{i}] duration")
             target = item["target"]

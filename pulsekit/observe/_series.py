@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Hashable, Sequence
 from typing import TYPE_CHECKING
 
+from pulsekit._types import Instant
 from pulsekit.errors import ConfigError, MetricNotFoundError
 from pulsekit.observe._exposition import parse_labels
 
@@ -179,3 +180,13 @@ def bucket_quantile(q: float, bounds: Sequence[float], counts: Sequence[float]) 
         count -= fixed[b - 1]
         rank -= fixed[b - 1]
     return start + (end - start) * (rank / count)
+
+
+def to_timestamp(value: Instant) -> pd.Timestamp:
+    """A UTC Timestamp from unix seconds, a datetime, a Timestamp or an ISO string."""
+    import pandas as pd
+
+    if isinstance(value, int | float):
+        return pd.Timestamp(float(value), unit="s", tz="UTC")
+    stamp = pd.Timestamp(value)
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")

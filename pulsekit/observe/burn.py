@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pulsekit._result import ResultMixin, frame_records, html_view
-from pulsekit._util import parse_duration
+from pulsekit._types import Instant
+from pulsekit._util import format_duration, parse_duration
 from pulsekit.errors import ConfigError, ObserveError
 from pulsekit.observe._series import cumulative, label_filter, values_at
-from pulsekit.observe._source import to_samples
+from pulsekit.observe._source import MetricsSource, to_samples
 
 if TYPE_CHECKING:
     import numpy as np
@@ -111,8 +112,6 @@ class SLOReport(ResultMixin):
 
 
 def _dur(seconds_: float) -> str:
-    from pulsekit.observe.slo import format_duration
-
     return format_duration(seconds_)
 
 
@@ -184,10 +183,10 @@ def window_ratio(bad: np.ndarray, total: np.ndarray, steps: int) -> np.ndarray:
 
 def evaluate(
     slo: SLO,
-    source: Any,
+    source: MetricsSource,
     *,
-    start: Any = None,
-    end: Any = None,
+    start: Instant | None = None,
+    end: Instant | None = None,
     step: str | float = "1s",
 ) -> SLOReport:
     """Evaluate ``slo`` over a Scraper, samples DataFrame or Prometheus, every ``step``.

@@ -40,7 +40,7 @@ def shade_faults(ax: Axes, faults: Any, *, label: bool = True) -> None:
                 t0,  # type: ignore[arg-type]
                 0.98 - 0.08 * (n % 3),
                 f" {text}",
-                transform=ax.get_xaxis_transform(),  # type: ignore[arg-type]
+                transform=ax.get_xaxis_transform(),
                 va="top",
                 fontsize=8,
                 color="tab:red",
@@ -99,7 +99,7 @@ def golden_panel(
         fig.tight_layout()
     else:
         axes[0].set_title(f"golden signals (window {timeline.window:g}s)")
-    return axes[0]  # type: ignore[no-any-return]
+    return axes[0]
 
 
 def burn_chart(report: SLOReport, *, faults: Any = (), ax: Axes | None = None) -> Axes:

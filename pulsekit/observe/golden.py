@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pulsekit._result import ResultMixin, frame_records, html_view, no_time_axis
+from pulsekit._types import Instant
 from pulsekit._util import parse_duration
 from pulsekit.errors import ConfigError
 from pulsekit.observe._series import (
@@ -18,7 +20,7 @@ from pulsekit.observe._series import (
     seconds,
     values_at,
 )
-from pulsekit.observe._source import to_samples
+from pulsekit.observe._source import MetricsSource, to_samples
 
 if TYPE_CHECKING:
     import numpy as np
@@ -221,7 +223,7 @@ def _gauge_at(series: pd.Series | None, at: np.ndarray, window: float) -> np.nda
     return np.where(fresh, values, np.nan)
 
 
-def _select(samples: pd.DataFrame, targets: Any) -> pd.DataFrame:
+def _select(samples: pd.DataFrame, targets: str | Iterable[str] | None) -> pd.DataFrame:
     if targets is None:
         return samples
     wanted = [targets] if isinstance(targets, str) else list(targets)
@@ -234,10 +236,10 @@ def _select(samples: pd.DataFrame, targets: Any) -> pd.DataFrame:
 
 
 def golden_signals(
-    source: Any,
+    source: MetricsSource,
     *,
     window: str | float = "30s",
-    targets: Any = None,
+    targets: str | Iterable[str] | None = None,
     metrics: GoldenMetrics | None = None,
 ) -> GoldenSignals:
     """Golden signals per target over the last ``window`` of a scraper, DataFrame or Prometheus.
@@ -260,13 +262,13 @@ def golden_signals(
 
 
 def golden_timeline(
-    source: Any,
+    source: MetricsSource,
     *,
     window: str | float = "10s",
     step: str | float = "1s",
-    start: Any = None,
-    end: Any = None,
-    targets: Any = None,
+    start: Instant | None = None,
+    end: Instant | None = None,
+    targets: str | Iterable[str] | None = None,
     metrics: GoldenMetrics | None = None,
 ) -> GoldenTimeline:
     """Golden signals per target every ``step``, each over the trailing ``window``."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from pulsekit._util import parse_duration
 from pulsekit.errors import ConfigError, ObserveError
+from pulsekit.observe._source import MetricsSource, to_samples
 from pulsekit.observe.burn import good_total, sli_samples, window_ratio
 from pulsekit.observe.slo import SLO
 
@@ -38,15 +38,13 @@ class Guard:
     """Call it to get a :class:`Verdict` from the burn rate over the trailing ``window``."""
 
     slo: SLO
-    source: Any
+    source: MetricsSource
     max_burn: float
     window: float
     min_events: int
     step: float
 
     def __call__(self) -> Verdict:
-        from pulsekit.observe._source import to_samples
-
         now = time.time()
         lookback = max(self.window * 3, 30.0)
         try:
@@ -97,7 +95,7 @@ def guard(
     slo: SLO,
     max_burn: float = 14.4,
     *,
-    source: Any,
+    source: MetricsSource,
     window: str | float | None = None,
     min_events: int = 20,
     step: str | float = "1s",

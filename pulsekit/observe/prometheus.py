@@ -8,8 +8,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from pulsekit._types import Instant
 from pulsekit._util import parse_duration
 from pulsekit.errors import ConfigError, ObserveError, QueryError
+from pulsekit.observe._exposition import format_labels
+from pulsekit.observe._http import get_status, get_text, post_form_json
+from pulsekit.observe._series import to_timestamp
+from pulsekit.observe.scrape import samples_frame
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,8 +46,6 @@ class Prometheus:
         return f"Prometheus({self.url!r})"
 
     def _call(self, path: str, params: dict[str, str]) -> Any:
-        from pulsekit.observe._http import post_form_json
-
         try:
             status, body = post_form_json(f"{self.url}{path}", params, timeout=self.timeout)
         except OSError as exc:
@@ -60,11 +63,9 @@ class Prometheus:
 
     def ready(self) -> bool:
         """True when ``/-/ready`` answers 200."""
-        from pulsekit.observe._http import get_status
-
         return get_status(f"{self.url}/-/ready", timeout=min(self.timeout, 2.0)) == 200
 
-    def query(self, expr: str, *, at: Any = None) -> pd.DataFrame:
+    def query(self, expr: str, *, at: Instant | None = None) -> pd.DataFrame:
         """An instant query: one row per series (``time``, label columns, ``value``)."""
         params = {"query": expr}
         if at is not None:
@@ -81,7 +82,7 @@ class Prometheus:
         return _frame(rows)
 
     def query_range(
-        self, expr: str, *, start: Any, end: Any = None, step: str | float = "1s"
+        self, expr: str, *, start: Instant, end: Instant | None = None, step: str | float = "1s"
     ) -> pd.DataFrame:
         """A range query: one row per series and step (long format)."""
         t0, t1 = _unix(start), _unix(end if end is not None else time.time())
@@ -106,16 +107,13 @@ class Prometheus:
         self,
         metrics: Sequence[str],
         *,
-        start: Any = None,
-        end: Any = None,
+        start: Instant | None = None,
+        end: Instant | None = None,
         step: str | float = "1s",
         lookback: str | float = "5m",
     ) -> pd.DataFrame:
         """Raw series of ``metrics`` as tidy samples (target = the ``job`` label)."""
         import pandas as pd
-
-        from pulsekit.observe._exposition import format_labels
-        from pulsekit.observe.scrape import samples_frame
 
         t1 = _unix(end) if end is not None else time.time()
         t0 = _unix(start) if start is not None else t1 - parse_duration(lookback, field="lookback")
@@ -149,8 +147,6 @@ class Prometheus:
         """Active scrape targets: ``job``, ``url``, ``health``, ``last_error``."""
         import json
 
-        from pulsekit.observe._http import get_text
-
         try:
             body = json.loads(get_text(f"{self.url}/api/v1/targets", timeout=self.timeout))
         except OSError as exc:
@@ -167,9 +163,7 @@ class Prometheus:
         return _frame(rows, times=False)
 
 
-def _unix(value: Any) -> float:
-    from pulsekit.observe._source import to_timestamp
-
+def _unix(value: Instant) -> float:
     return float(to_timestamp(value).value / 1e9)
 
 

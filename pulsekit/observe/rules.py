@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from pulsekit.observe.slo import format_duration
+from pulsekit._util import format_duration
 
 if TYPE_CHECKING:
     from pulsekit.observe.slo import SLO
@@ -15,7 +15,7 @@ def _le(threshold: float) -> str:
     """A matcher for the ``le`` label that accepts both Go (``1``) and Python (``1.0``) spelling."""
     from prometheus_client.utils import floatToGoString
 
-    text = floatToGoString(threshold)
+    text: str = floatToGoString(threshold)  # type: ignore[no-untyped-call]  # untyped library
     alternatives = {text, f"{threshold:g}", repr(float(threshold))}
     return "|".join(sorted(re.escape(a) for a in alternatives))
 

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from pulsekit._util import parse_duration
 from pulsekit.errors import ConfigError, ExpositionError, ObserveError
 from pulsekit.observe._exposition import parse_exposition
+from pulsekit.observe._http import get_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -119,8 +120,6 @@ class Scraper:
     # scraping --------------------------------------------------------------------------------
     def _scrape_target(self, name: str, url: str) -> tuple[float, str, list[Row] | None, str]:
         started = time.time()
-        from pulsekit.observe._http import get_text
-
         try:
             rows = parse_exposition(get_text(url, timeout=self.timeout))
         except ExpositionError as exc:

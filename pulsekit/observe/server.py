@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from pulsekit._util import atomic_write, find_executable, free_port, parse_duration
 from pulsekit.errors import ConfigError, MissingDependencyError, ObserveError
+from pulsekit.observe._http import get_status
 
 INSTALL = "sudo apt-get install --no-install-recommends prometheus"
 
@@ -172,8 +173,6 @@ class PrometheusServer:
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
-        from pulsekit.observe._http import get_status
-
         deadline = time.monotonic() + self.ready_timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:

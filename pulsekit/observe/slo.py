@@ -7,12 +7,16 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from pulsekit._util import format_duration as format_duration  # re-exported: its old home
 from pulsekit._util import parse_duration
 from pulsekit.errors import ConfigError
+from pulsekit.observe import burn as _burn
+from pulsekit.observe import rules as _rules
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from pulsekit.observe._source import MetricsSource
     from pulsekit.observe.burn import SLOReport
 
 DAY = 86400.0
@@ -209,36 +213,17 @@ class SLO:
             min_window=parse_duration(min_window, field="min_window"),
         )
 
-    def evaluate(self, source: Any, **kwargs: Any) -> SLOReport:
+    def evaluate(self, source: MetricsSource, **kwargs: Any) -> SLOReport:
         """Burn rates, budget and alert timeline over ``source`` (see :func:`evaluate`)."""
-        from pulsekit.observe.burn import evaluate
-
-        return evaluate(self, source, **kwargs)
+        return _burn.evaluate(self, source, **kwargs)
 
     def to_openslo(self) -> str:
         """OpenSLO v1 YAML (SLO plus one AlertPolicy per rule)."""
-        from pulsekit.observe.rules import to_openslo
-
-        return to_openslo(self)
+        return _rules.to_openslo(self)
 
     def to_prometheus_rules(self) -> str:
         """Prometheus recording and alerting rules YAML (``promtool check rules`` accepts it)."""
-        from pulsekit.observe.rules import to_prometheus_rules
-
-        return to_prometheus_rules(self)
-
-
-def format_duration(seconds: float) -> str:
-    """Shortest exact Prometheus-style duration: ``30d``, ``1h``, ``5m``, ``90s``, ``833ms``."""
-    if math.isinf(seconds):
-        return "never"
-    ms = round(seconds * 1000)
-    if ms <= 0:
-        return "0s"
-    for unit, size in (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000)):
-        if ms % size == 0:
-            return f"{ms // size}{unit}"
-    return f"{ms}ms"
+        return _rules.to_prometheus_rules(self)
 
 
 def human_duration(seconds: float) -> str:

@@ -6,18 +6,24 @@ import os
 import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from pulsekit._util import parse_duration
 from pulsekit.errors import ConfigError, ProfileError
 from pulsekit.profile import _pyspy, _speedscope
 from pulsekit.profile.result import Profile
 
+if TYPE_CHECKING:
+    from pulsekit.sandbox.sandbox import Service
+
+ProfileTarget: TypeAlias = "int | str | Service"
+"""A pid, a sandbox service's name (with ``sandbox=``) or a sandbox ``Service``."""
+
 MAX_DURATION_S = 600.0
 MAX_RATE_HZ = 1000
 
 
-def _resolve(target: Any, sandbox: Any) -> tuple[int, str]:
+def _resolve(target: ProfileTarget, sandbox: Any) -> tuple[int, str]:
     """(pid, label) from a pid, a service name (with ``sandbox=``) or a Service object."""
     if isinstance(target, bool):
         raise ConfigError(f"target={target!r} must be a pid or a service name like 'api-1'")
@@ -58,9 +64,9 @@ def _check_owned(pid: int) -> None:
 
 
 def record(
-    target: Any,
+    target: ProfileTarget,
     *,
-    sandbox: Any = None,
+    sandbox: Any = None,  # a Sandbox, or its services by name
     duration: str | float = "10s",
     rate: int = 100,
     out: str | os.PathLike[str] | None = None,
@@ -114,7 +120,7 @@ def record(
     )
 
 
-def start(target: Any, **kwargs: Any) -> Future[Profile]:
+def start(target: ProfileTarget, **kwargs: Any) -> Future[Profile]:
     """:func:`record` in a background thread, so load can run meanwhile; ``.result()`` waits.
 
     >>> recording = start("api-1", sandbox=shop, duration="3s")   # doctest: +SKIP

@@ -16,6 +16,7 @@ import aiohttp
 from aiohttp import web
 from prometheus_client import Gauge
 
+from pulsekit._types import LinkName
 from pulsekit.sandbox import _cache, _http
 from pulsekit.sandbox._dbclient import DatabaseBusy, DatabaseUnavailable, DBClient
 
@@ -156,7 +157,8 @@ def build(config: dict[str, Any]) -> tuple[web.Application, Callable[[], Any] | 
     app.router.add_get("/healthz", healthz)
     app.middlewares.append(_db_errors)
     links = config["links"]  # link name -> "http://127.0.0.1:PORT"
-    replicas = {n.split("->", 1)[1]: u for n, u in links.items() if "db-replica" in n}
+    hops = [LinkName.parse(name) for name in links]
+    replicas = {h.target: links[str(h)] for h in hops if h.target.startswith("db-replica")}
     db: Any
     if config.get("db") == "postgres":
         from pulsekit.sandbox._pgclient import PGClient

@@ -12,6 +12,7 @@ import aiohttp
 from aiohttp import web
 from prometheus_client import Counter, Gauge
 
+from pulsekit._types import LinkName
 from pulsekit.sandbox import _http, _pages
 
 HEALTH_EVERY_S = 0.5
@@ -165,11 +166,8 @@ async def identify(request: web.Request) -> web.Response:
 
 def build(config: dict[str, Any]) -> tuple[web.Application, Callable[[], Any] | None]:
     app = _http.make_app()
-    upstreams = {
-        name.split("->", 1)[1]: url
-        for name, url in sorted(config["links"].items())
-        if name.startswith("gateway->")
-    }
+    links = {LinkName.parse(name): url for name, url in config["links"].items()}
+    upstreams = {link.target: links[link] for link in sorted(links) if link.source == "gateway"}
     balancer = Balancer(upstreams, app[_http.REGISTRY_KEY])
     app[BALANCER_KEY] = balancer
     _pages.add_routes(app, balancer_call)

@@ -24,6 +24,7 @@ class Node(Protocol):
     started: float | None
     popen: Any
     config: dict[str, Any]
+    sock: socket.socket | None
 
 
 def start(
@@ -37,7 +38,7 @@ def start(
     primary = next(n for n in nodes if n.role == "db-primary")
     replicas = [n for n in nodes if n.role == "db-replica"]
     for node in nodes:  # the ports were reserved for the links; postgres binds them itself
-        sock: socket.socket | None = node.config.pop("_sock", None)
+        sock, node.sock = node.sock, None
         if sock is not None:
             sock.close()
     if (cluster.template(seed) / "data").is_dir():

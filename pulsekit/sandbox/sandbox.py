@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import sys
 import tempfile
 import time
@@ -20,6 +21,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from pulsekit._types import LinkName
 from pulsekit.errors import ConfigError, SandboxError, ServiceStartError
 from pulsekit.sandbox import _pginstall, _procs, _state
 
@@ -62,13 +64,15 @@ class _Proc:
     role: str
     port: int
     argv: list[str]
-    config: dict[str, Any]
+    config: dict[str, Any]  # JSON: what the service reads at start
     pid: int = 0
     started: float | None = None
     popen: Any = None
     kind: str = "python"  # or "postgres": a postmaster, watched through its exporter
     exporter: _Proc | None = None
     env: dict[str, str] = field(default_factory=dict)
+    sock: socket.socket | None = None  # its port, reserved (bound) until the service starts
+    signalled: list[Any] = field(default_factory=list)  # a PostgreSQL node's processes, last signal
 
 
 def _count(value: Any, field: str, minimum: int) -> int:
@@ -305,7 +309,7 @@ class Sandbox:
             proc.popen.wait(timeout=10)
         else:
             _procs.wait_until(lambda: not _procs.alive(proc.pid, proc.started), 10)
-        for backend in proc.config.get("_tree", []):  # a PostgreSQL node: every backend too
+        for backend in proc.signalled:  # a PostgreSQL node: every backend too
             _procs.wait_until(lambda b=backend: not b.is_running(), 10)
         if proc.exporter is not None and proc.exporter.popen is not None:
             proc.exporter.popen.wait(timeout=10)
@@ -384,9 +388,7 @@ class Sandbox:
 
             # the whole machine: postmaster, every backend, and its exporter (so a killed node
             # leaves scrape gaps and a frozen one times scrapes out, as on the embedded tier)
-            proc.config["_tree"] = _pgcluster.signal_tree(
-                proc.pid, proc.started, _SIGNAL_OF[action]
-            )
+            proc.signalled = _pgcluster.signal_tree(proc.pid, proc.started, _SIGNAL_OF[action])
             helper = proc.exporter
             if helper is not None and _procs.alive(helper.pid, helper.started):
                 os.kill(helper.pid, _SIGNAL_OF[action])
@@ -474,7 +476,7 @@ class Sandbox:
                 specs.append(("api", proc.name))
         links = [
             {
-                "name": f"{src}->{dst}",
+                "name": str(LinkName(src, dst)),
                 "listen": "127.0.0.1:0",
                 "upstream": f"127.0.0.1:{self._port_of(dst)}",
                 "enabled": True,
@@ -484,7 +486,7 @@ class Sandbox:
         if self.db == "postgres":  # the WAL stream: each replica dials the primary through it
             links += [
                 {
-                    "name": f"db-primary->{p.name}",
+                    "name": str(LinkName("db-primary", p.name)),
                     "listen": "127.0.0.1:0",
                     "upstream": f"127.0.0.1:{self._port_of('db-primary')}",
                     "enabled": True,
@@ -497,8 +499,8 @@ class Sandbox:
     def _port_of(self, name: str) -> int:
         proc = self._procs[name]
         if not proc.port:  # reserve the service's port now: its socket is bound until it starts
-            proc.config["_sock"] = _procs.bind()
-            proc.port = proc.config["_sock"].getsockname()[1]
+            proc.sock = _procs.bind()
+            proc.port = proc.sock.getsockname()[1]
         return proc.port
 
     def _populate_links(self) -> None:
@@ -514,11 +516,11 @@ class Sandbox:
                 + _procs.tail(self.run_dir / "logs" / "links.log")
             ) from exc
         for item in answer["proxies"]:
-            src, dst = item["name"].split("->", 1)
+            hop = LinkName.parse(item["name"])
             self._links[item["name"]] = Link(
                 item["name"],
-                src,
-                dst,
+                hop.source,
+                hop.target,
                 int(item["listen"].rsplit(":", 1)[1]),
                 int(item["upstream"].rsplit(":", 1)[1]),
             )
@@ -534,14 +536,8 @@ class Sandbox:
             "n_plus_one": self.n_plus_one,
             "cache_ttl": self.cache_ttl,
         }
-        if proc.role == "gateway":
-            prefix = "gateway->"
-        elif proc.role == "api":
-            prefix = "api->"
-        else:
-            prefix = None
-        if prefix:
-            config["links"] = {n: k.url for n, k in self._links.items() if n.startswith(prefix)}
+        if proc.role in ("gateway", "api"):  # the links this tier dials, by their source
+            config["links"] = {n: k.url for n, k in self._links.items() if k.source == proc.role}
         if proc.role == "db-replica":
             config["primary_url"] = f"http://127.0.0.1:{self._procs['db-primary'].port}"
         return config
@@ -553,7 +549,7 @@ class Sandbox:
         for proc in procs:
             if proc.kind == "postgres":
                 continue
-            proc.config = {**self._service_config(proc), "_sock": proc.config.get("_sock")}
+            proc.config = self._service_config(proc)
             proc.argv = ["-m", "pulsekit.sandbox._service", "{config}"]
             if self._pg is not None:
                 proc.env = {"PULSEKIT_DB_PASSWORD": self._pg.password}
@@ -596,7 +592,7 @@ class Sandbox:
         _pgtier.start(self._pg, nodes, seed=self.seed, stream_ports=streams)
 
     def _spawn(self, proc: _Proc) -> None:
-        sock = proc.config.pop("_sock", None) or _procs.bind(proc.port)
+        sock, proc.sock = proc.sock or _procs.bind(proc.port), None
         proc.port = sock.getsockname()[1]
         try:
             config = {**proc.config, "fd": sock.fileno()}

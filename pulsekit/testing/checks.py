@@ -11,9 +11,13 @@ import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pulsekit.errors import ConfigError, ObserveError
+
+if TYPE_CHECKING:
+    from pulsekit.gameday.result import GameDayResult
+    from pulsekit.load.result import LoadResult
 
 _BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 10.0)
 
@@ -39,7 +43,7 @@ def _where(chart: str | None, journal: str | None) -> list[str]:
 
 
 def load_failure(
-    result: Any, *, chart: str | None = None, journal: str | None = None
+    result: LoadResult, *, chart: str | None = None, journal: str | None = None
 ) -> str | None:
     """The CI-log message of a load run whose thresholds failed (None when every one held)."""
     if result.passed:
@@ -175,7 +179,7 @@ class SloWindow:
 
     def _delta(self, after: list[Any], name: str, keep: Any) -> float:
         def total(rows: list[Any]) -> float:
-            return sum(v for n, labels, v in rows if n == name and keep(labels))
+            return float(sum(v for n, labels, v in rows if n == name and keep(labels)))
 
         return max(0.0, total(after) - total(self._before))
 
@@ -214,7 +218,7 @@ def save_chart(result: Any, path: Path, windows: list[tuple[float, float, str]])
     return path
 
 
-def gameday_failure(result: Any, *, expect: str = "held") -> str:
+def gameday_failure(result: GameDayResult, *, expect: str = "held") -> str:
     """The CI-log message of a GameDay whose verdict was not ``expect``: every threshold that
     decided it with its observed value and window, the abort reason, and where the files are."""
     verdict = "held" if result.hypothesis_held else "refuted"

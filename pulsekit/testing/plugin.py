@@ -11,11 +11,15 @@ import contextlib
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pulsekit.testing.artifacts import Artifacts
+
+if TYPE_CHECKING:
+    from pulsekit.faults import Faults
+    from pulsekit.sandbox import Sandbox
 
 REPORTS_DEFAULT = "pulsekit-reports"
 # Markers this plugin registers; a new one (e.g. a GameDay marker) joins this tuple and gets a
@@ -66,7 +70,7 @@ def pulsekit_sandbox_options() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def pulsekit_sandbox(
     request: pytest.FixtureRequest, pulsekit_sandbox_options: dict[str, Any]
-) -> Iterator[Any]:
+) -> Iterator[Sandbox]:
     """A running sandbox for the session (parametrise with ``indirect=True`` to vary its options).
 
     Stopped at the end of the session; its services' logs stay in ``shop.run_dir``.
@@ -82,7 +86,7 @@ def pulsekit_sandbox(
 class _TrackedFaults:
     """A :class:`pulsekit.faults.Faults` whose every fault is reverted when the test ends."""
 
-    def __init__(self, faults: Any, artifacts: Artifacts) -> None:
+    def __init__(self, faults: Faults, artifacts: Artifacts) -> None:
         self._faults = faults
         self._artifacts = artifacts
         self.applied: list[Any] = []
@@ -127,7 +131,9 @@ class _TrackedFaults:
 
 
 @pytest.fixture
-def pulsekit_faults(pulsekit_sandbox: Any, pulsekit_artifacts: Artifacts) -> Iterator[Any]:
+def pulsekit_faults(
+    pulsekit_sandbox: Sandbox, pulsekit_artifacts: Artifacts
+) -> Iterator[_TrackedFaults]:
     """Faults on the session sandbox (``latency``, ``down``, ``kill``, ``freeze``, ...).
 
     Every fault is reverted at teardown, also when the test failed, and killed services are
@@ -191,7 +197,7 @@ def pulsekit_load(
 
 
 @pytest.fixture
-def pulsekit_slo(pulsekit_sandbox: Any, pulsekit_artifacts: Artifacts) -> Any:
+def pulsekit_slo(pulsekit_sandbox: Sandbox, pulsekit_artifacts: Artifacts) -> Any:
     """An SLO window opened when the test starts: ``pulsekit_slo.check(0.99)`` (availability)
     or ``pulsekit_slo.check(0.95, latency="250ms")`` fails the test when the SLO was missed over
     the test's own window (counter deltas of the gateway's /metrics)."""

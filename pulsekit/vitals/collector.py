@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from pulsekit._util import parse_duration
@@ -17,6 +17,9 @@ from pulsekit.vitals._sync import run_sync
 from pulsekit.vitals.interactions import Interaction, as_interactions
 from pulsekit.vitals.profiles import ThrottleProfile, get_profile
 from pulsekit.vitals.result import RunVitals, VitalsResult
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser
 
 _MAX_RUNS = 50
 _POLL_S = 0.05
@@ -280,7 +283,7 @@ def _check_timeout(seconds: float, given: str | float) -> float:
     return seconds
 
 
-async def run_plan(browser: Any, plan: _Plan) -> list[VitalsResult]:
+async def run_plan(browser: Browser, plan: _Plan) -> list[VitalsResult]:
     """Measure every target ``plan.runs`` times in an open browser, ``plan.parallel`` at a time."""
     script = _observer_js()
     jobs = [(i, u) for i, u in enumerate(plan.targets) for _ in range(plan.runs)]

@@ -67,7 +67,7 @@ class MainThreadProfile(ResultMixin):
 
     def to_dict(self) -> dict[str, Any]:
         """Window, blocking time, long tasks and the breakdown, JSON-safe."""
-        return json_safe(self._dict())
+        return json_safe(self._dict())  # type: ignore[no-any-return]
 
     def _dict(self) -> dict[str, Any]:
         return {

@@ -189,7 +189,7 @@ class VitalsResult(ResultMixin):
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (the CLI's ``--json``)."""
-        return json_safe(self._dict())
+        return json_safe(self._dict())  # type: ignore[no-any-return]
 
     def _dict(self) -> dict[str, Any]:
         return {

@@ -104,7 +104,7 @@ def test_parse_master_defaults_to_locusts_port() -> None:
 
 def test_refusal_names_the_version_or_locustfile_difference() -> None:
     """A worker with another pulsekit or another locustfile is refused, saying which and why."""
-    cfg = {"locustfile_sha256": "a" * 64}
+    cfg = "a" * 64  # the run's locustfile SHA-256
     same = {"name": "w1", "address": "10.0.0.9", "pulsekit": __version__}
     assert refusal(cfg, {**same, "locustfile_sha256": "a" * 64}) is None
     other = refusal(cfg, {**same, "pulsekit": "0.0.1", "locustfile_sha256": "a" * 64})
@@ -112,7 +112,7 @@ def test_refusal_names_the_version_or_locustfile_difference() -> None:
     changed = refusal(cfg, {**same, "locustfile_sha256": "b" * 64})
     assert changed and "different locustfile" in changed
     assert "no locustfile" in str(refusal(cfg, {**same, "locustfile_sha256": None}))
-    extra = refusal({"locustfile_sha256": None}, {**same, "locustfile_sha256": "b" * 64})
+    extra = refusal(None, {**same, "locustfile_sha256": "b" * 64})
     assert extra and "uses none" in extra
 
 
