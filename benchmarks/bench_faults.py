@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import socket
 import statistics
 import subprocess
@@ -255,12 +256,25 @@ def main() -> None:
         [sys.executable, "-m", "pulsekit.cli", "faults", "serve", "--port", str(api_port)],
         stderr=subprocess.DEVNULL,
     )
+    # the same proxy with the kernel pass-through off: the transport path, for comparison
+    plain_api = _free_port()
+    plain = subprocess.Popen(
+        [sys.executable, "-m", "pulsekit.cli", "faults", "serve", "--port", str(plain_api)],
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PULSEKIT_FAULTS_SPLICE": "0"},
+    )
     url = f"http://127.0.0.1:{api_port}"
     rows: list[tuple[str, str, str, str]] = []
     try:
         _wait(url)
         made = _api(url, "POST", "/proxies", {"name": "b", "upstream": f"127.0.0.1:{up_port}"})
         proxied = int(made["listen"].rsplit(":", 1)[1])
+        plain_url = f"http://127.0.0.1:{plain_api}"
+        _wait(plain_url)
+        made = _api(
+            plain_url, "POST", "/proxies", {"name": "b", "upstream": f"127.0.0.1:{up_port}"}
+        )
+        transport_port = int(made["listen"].rsplit(":", 1)[1])
         run = uvloop.run
 
         p50_direct = statistics.median(
@@ -281,10 +295,12 @@ def main() -> None:
 
         ratios, directs, proxieds, cpu_proxy, cpu_up = [], [], [], [], []
         floors: list[float] = []
+        transports: list[float] = []
         process, up_process = psutil.Process(proxy.pid), psutil.Process(upstream.pid)
         for _ in range(args.runs):
             d = run(throughput(up_port, 50, args.seconds))
             floors.append(run(throughput(fwd_port, 50, args.seconds)) / d)
+            transports.append(run(throughput(transport_port, 50, args.seconds)) / d)
             before = (sum(process.cpu_times()[:2]), sum(up_process.cpu_times()[:2]))
             p = run(throughput(proxied, 50, args.seconds))
             requests = p * args.seconds
@@ -309,6 +325,14 @@ def main() -> None:
                 "floor: bare uvloop forwarder, 50 conns (same run)",
                 "no API, no toxics, no byte counts (30 lines, in this script)",
                 f"{floor:.0%} of direct; pulsekit {ratio / floor:.0%} of the floor",
+                "(context)",
+            )
+        )
+        rows.append(
+            (
+                "pulsekit, kernel pass-through off (same run)",
+                "PULSEKIT_FAULTS_SPLICE=0: every chunk through the uvloop transports",
+                f"{statistics.median(transports):.0%} of direct",
                 "(context)",
             )
         )
@@ -361,6 +385,8 @@ def main() -> None:
         )
     finally:
         proxy.terminate()
+        plain.terminate()
+        plain.wait(10)
         upstream.terminate()
         forwarder.terminate()
         forwarder.wait(10)

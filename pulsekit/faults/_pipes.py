@@ -4,7 +4,8 @@ With no toxic, ``data_received`` writes straight into the other transport (no ta
 ``Pipe.direct`` holds that transport while the direction is a pure pass-through, and is cleared before
 any toxic, queued chunk or toxic task can need the slow path. When a direction has toxics, its chunks
 go through a per-direction task that runs the toxic chain. While neither direction has a toxic, a
-connection's bytes bypass Python altogether (``_splice``: splice(2) on Linux) until a toxic is added.
+connection moving bulk data bypasses Python altogether (``_splice``: splice(2) on Linux) until a
+toxic is added.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
 from pulsekit.faults._http_toxics import Framer, HttpMessage, transform
-from pulsekit.faults._splice import Splice, try_splice
+from pulsekit.faults._splice import SPLICE_AT, Splice, try_splice
 from pulsekit.faults._toxics import HTTP_TYPES, Toxic
 
 if TYPE_CHECKING:
@@ -151,8 +152,6 @@ class Pipe:
             and not self.proxy.chains[self.stream]
         )
         self.direct = dst if plain else None
-        if plain:
-            try_splice(self.conn)
 
     # -- toxic task ---------------------------------------------------------------------
     def _sync(self, chain: list[Toxic]) -> None:
@@ -358,6 +357,8 @@ class ClientSide(asyncio.Protocol):
             n = len(data)
             pipe.rx += n
             pipe.tx += n
+            if n >= SPLICE_AT:  # bulk data: move this connection into the kernel
+                try_splice(pipe.conn)
             return
         pipe.feed(data)
 
@@ -394,6 +395,8 @@ class _UpstreamSide(asyncio.Protocol):
             n = len(data)
             pipe.rx += n
             pipe.tx += n
+            if n >= SPLICE_AT:  # bulk data: move this connection into the kernel
+                try_splice(pipe.conn)
             return
         pipe.feed(data)
 

@@ -1,7 +1,11 @@
-"""Kernel pass-through for a connection with no toxic in either direction (Linux).
+"""Kernel pass-through for a bulk connection with no toxic in either direction (Linux).
 
 While neither direction of a connection has a toxic, its bytes need no Python at all: each
-direction is moved socket -> pipe -> socket with ``splice(2)``, never copied into user space.
+direction can be moved socket -> pipe -> socket with ``splice(2)``, never copied into user space.
+That pays for bulk transfers (measured: about 1.4x the bytes per second for a third less CPU) but
+not for small request-response traffic, where four splice calls cost a little more than a recv and
+a send, and six more descriptors per connection are not free: a connection is spliced when a read
+of at least ``SPLICE_AT`` bytes shows bulk data, and only while the descriptor budget allows.
 Both transports stay attached but paused; the splice polls duplicates of their sockets. When a
 toxic is added (or anything else needs the Python data path), :meth:`Splice.stop` hands the
 connection back to the transports: bytes already read into a kernel pipe are written on first
@@ -29,6 +33,15 @@ ENABLED = (
 )
 _FLAGS = getattr(os, "SPLICE_F_MOVE", 1) | getattr(os, "SPLICE_F_NONBLOCK", 2)
 _CHUNK = 64 * 1024  # a pipe's default capacity
+SPLICE_AT = 32 * 1024  # a read this large means bulk data (loopback segments are ~64 KB)
+_FDS = 6  # two socket duplicates and two kernel pipes
+try:
+    import resource
+
+    _BUDGET = resource.getrlimit(resource.RLIMIT_NOFILE)[0] // 2  # half the limit, at most
+except (ImportError, OSError, ValueError):  # pragma: no cover - not Linux
+    _BUDGET = 0
+_ACTIVE = [0]  # spliced connections in this process
 
 
 def try_splice(conn: Conn) -> None:
@@ -37,6 +50,7 @@ def try_splice(conn: Conn) -> None:
     if (
         not ENABLED
         or conn.splice is not None
+        or (_ACTIVE[0] + 1) * _FDS > _BUDGET
         or conn.closed
         or upstream is None
         or up.direct is None
@@ -81,6 +95,7 @@ class Splice:
         self.rd = (r0, r1)
         self.wr = (w0, w1)
         self.left = [0, 0]  # bytes in each kernel pipe not yet written on
+        _ACTIVE[0] += 1
         conn.client.pause_reading()
         assert conn.upstream is not None
         conn.upstream.pause_reading()
@@ -167,6 +182,8 @@ class Splice:
         self._close_fds()
 
     def _close_fds(self) -> None:
+        if self.fds:
+            _ACTIVE[0] -= 1
         for fd in self.fds:
             with contextlib.suppress(OSError):
                 os.close(fd)

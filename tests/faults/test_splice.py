@@ -53,6 +53,16 @@ def _exchange(sock: socket.socket, payload: bytes) -> bytes:
     return bytes(got)
 
 
+def _bulk(sock: socket.socket, fault_proxy) -> None:
+    """Echo 1 MB chunks until the connection is spliced (a large read triggers it)."""
+    for _ in range(20):
+        payload = os.urandom(1 << 20)
+        assert _exchange(sock, payload) == payload
+        if _spliced(fault_proxy):
+            return
+    raise AssertionError("a connection moving 20 MB was not spliced")
+
+
 def test_splice_is_available_here() -> None:
     """On Linux the pass-through is on (else every test below would pass on the transport path)."""
     assert _splice.ENABLED
@@ -64,22 +74,29 @@ def test_a_link_without_toxics_splices_and_keeps_bytes_identical(fault_proxy, ec
     payload = os.urandom(8 << 20)
     proxy = fault_proxy.collection.proxies["echo"]
     with socket.create_connection(("127.0.0.1", echo), timeout=30) as sock:
-        assert _exchange(sock, b"ping") == b"ping"
-        wait_for(lambda: _spliced(fault_proxy), what="the connection to be spliced")
+        _bulk(sock, fault_proxy)
+        before = proxy.bytes_total("sent", "downstream")
         got = _exchange(sock, payload)
         assert hashlib.sha256(got).digest() == hashlib.sha256(payload).digest()
         assert _spliced(fault_proxy)
-    total = len(payload) + 4
+    total = before + len(payload)
     wait_for(lambda: proxy.bytes_total("sent", "downstream") == total, what="byte counts")
     assert proxy.bytes_total("received", "upstream") == total
+
+
+def test_small_request_response_traffic_stays_on_the_transports(fault_proxy, echo) -> None:
+    """Small exchanges are cheaper through the transports than through four splice calls."""
+    with socket.create_connection(("127.0.0.1", echo), timeout=10) as sock:
+        for _ in range(200):
+            assert _exchange(sock, b"x" * 1024) == b"x" * 1024
+        assert len(_conns(fault_proxy)) == 1 and not _spliced(fault_proxy)
 
 
 def test_a_toxic_added_to_a_spliced_connection_takes_effect(api, fault_proxy, echo) -> None:
     """An open spliced connection leaves the kernel path when a toxic is added (a 300 ms
     latency delays its next echo) and returns to it when the toxic is removed."""
     with socket.create_connection(("127.0.0.1", echo), timeout=10) as sock:
-        assert _exchange(sock, b"a") == b"a"
-        wait_for(lambda: _spliced(fault_proxy), what="the connection to be spliced")
+        _bulk(sock, fault_proxy)
         api("POST", "/proxies/echo/toxics", {"type": "latency", "attributes": {"latency": 300}})
         assert not _spliced(fault_proxy)
         start = time.monotonic()
@@ -87,7 +104,7 @@ def test_a_toxic_added_to_a_spliced_connection_takes_effect(api, fault_proxy, ec
         assert time.monotonic() - start >= 0.3
         api("DELETE", "/proxies/echo/toxics/latency_downstream")
         assert _exchange(sock, b"c") == b"c"
-        wait_for(lambda: _spliced(fault_proxy), what="the connection to be spliced again")
+        _bulk(sock, fault_proxy)  # bulk data again: back into the kernel
 
 
 def test_a_toxic_added_mid_transfer_loses_and_reorders_nothing(api, fault_proxy, echo) -> None:
@@ -95,8 +112,7 @@ def test_a_toxic_added_mid_transfer_loses_and_reorders_nothing(api, fault_proxy,
     slicer toxic joins halfway comes back identical."""
     payload = os.urandom(16 << 20)
     with socket.create_connection(("127.0.0.1", echo), timeout=60) as sock:
-        assert _exchange(sock, b"x") == b"x"
-        wait_for(lambda: _spliced(fault_proxy), what="the connection to be spliced")
+        _bulk(sock, fault_proxy)
         sender = threading.Thread(target=sock.sendall, args=(payload,), daemon=True)
         sender.start()
         got = bytearray()
@@ -118,8 +134,7 @@ def test_a_toxic_added_mid_transfer_loses_and_reorders_nothing(api, fault_proxy,
 def test_half_close_propagates_through_a_spliced_connection(fault_proxy, echo) -> None:
     """A client's EOF reaches the upstream, whose reply and own EOF still come back."""
     with socket.create_connection(("127.0.0.1", echo), timeout=10) as sock:
-        assert _exchange(sock, b"first") == b"first"
-        wait_for(lambda: _spliced(fault_proxy), what="the connection to be spliced")
+        _bulk(sock, fault_proxy)
         sock.sendall(b"last words")
         sock.shutdown(socket.SHUT_WR)
         got = b""
@@ -139,8 +154,12 @@ def test_closing_spliced_connections_releases_their_descriptors(fault_proxy, ech
     before = fds()
     socks = [socket.create_connection(("127.0.0.1", echo), timeout=10) for _ in range(20)]
     try:
-        for sock in socks:
-            assert _exchange(sock, b"hi") == b"hi"
+        for i, sock in enumerate(socks):
+            for _ in range(20):
+                payload = os.urandom(1 << 20)
+                assert _exchange(sock, payload) == payload
+                if sum(c.splice is not None for c in _conns(fault_proxy)) > i:
+                    break
         wait_for(
             lambda: (
                 len(_conns(fault_proxy)) == 20
@@ -159,8 +178,7 @@ def test_closing_spliced_connections_releases_their_descriptors(fault_proxy, ech
 def test_an_upstream_reset_closes_the_spliced_client(api, fault_proxy, echo) -> None:
     """Deleting the link while a spliced connection is open closes the client's side too."""
     with socket.create_connection(("127.0.0.1", echo), timeout=10) as sock:
-        assert _exchange(sock, b"a") == b"a"
-        wait_for(lambda: _spliced(fault_proxy), what="the connection to be spliced")
+        _bulk(sock, fault_proxy)
         api("DELETE", "/proxies/echo")
         try:
             data = sock.recv(10)
