@@ -18,6 +18,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from typing import Any
@@ -194,6 +195,41 @@ async def churn(port: int, seconds: float) -> int:
     return done
 
 
+def sink() -> tuple[int, threading.Event]:
+    """A TCP sink on a thread of this process: reads to EOF, answers b"ok"; (port, stop event)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            with conn:
+                while conn.recv(1 << 20):
+                    pass
+                conn.sendall(b"ok")
+        listener.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return int(listener.getsockname()[1]), stop
+
+
+def bulk(port: int, megabytes: int, process: psutil.Process) -> tuple[float, float]:
+    """Upload ``megabytes`` MB on one connection; (MB/s, proxy CPU ms per MB)."""
+    chunk = b"x" * (1 << 20)
+    cpu0, start = sum(process.cpu_times()[:2]), time.perf_counter()
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
+        for _ in range(megabytes):
+            sock.sendall(chunk)
+        sock.shutdown(socket.SHUT_WR)
+        assert sock.recv(2) == b"ok"
+    elapsed = time.perf_counter() - start
+    return megabytes / elapsed, (sum(process.cpu_times()[:2]) - cpu0) / megabytes * 1000
+
+
 # -- driver -------------------------------------------------------------------------------
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -342,6 +378,31 @@ def main() -> None:
                 f"proxy {statistics.median(cpu_proxy):.0f} µs, "
                 f"upstream {statistics.median(cpu_up):.0f} µs",
                 f"{statistics.median(cpu_proxy) / statistics.median(cpu_up):.1f}x the upstream",
+                "(context)",
+            )
+        )
+
+        sink_port, sink_stop = sink()
+        for base in (url, plain_url):
+            _api(base, "POST", "/proxies", {"name": "sink", "upstream": f"127.0.0.1:{sink_port}"})
+        ports = {
+            "spliced": int(_api(url, "GET", "/proxies/sink")["listen"].rsplit(":", 1)[1]),
+            "transport": int(_api(plain_url, "GET", "/proxies/sink")["listen"].rsplit(":", 1)[1]),
+        }
+        owners = {"spliced": process, "transport": psutil.Process(plain.pid)}
+        rates: dict[str, list[tuple[float, float]]] = {"spliced": [], "transport": []}
+        for i in range(args.runs):
+            for name in ("spliced", "transport") if i % 2 == 0 else ("transport", "spliced"):
+                rates[name].append(bulk(ports[name], 128, owners[name]))
+        sink_stop.set()
+        mbs = {k: statistics.median(r for r, _ in v) for k, v in rates.items()}
+        cpus = {k: statistics.median(c for _, c in v) for k, v in rates.items()}
+        rows.append(
+            (
+                "bulk upload 128 MB, 1 conn, no toxic (same run)",
+                f"spliced {mbs['spliced']:,.0f} MB/s ({cpus['spliced']:.2f} ms CPU/MB), "
+                f"transport path {mbs['transport']:,.0f} MB/s ({cpus['transport']:.2f} ms CPU/MB)",
+                f"{mbs['spliced'] / mbs['transport']:.2f}x the bytes/s",
                 "(context)",
             )
         )
