@@ -2,8 +2,8 @@
 
 While neither direction of a connection has a toxic, its bytes need no Python at all: each
 direction can be moved socket -> pipe -> socket with ``splice(2)``, never copied into user space.
-That pays for bulk transfers (measured: about 1.4x the bytes per second for a third less CPU) but
-not for small request-response traffic, where four splice calls cost a little more than a recv and
+That pays for bulk transfers (less proxy CPU per byte: docs/benchmarks.md) but not for small
+request-response traffic, where four splice calls cost a little more than a recv and
 a send, and six more descriptors per connection are not free: a connection is spliced when a read
 of at least ``SPLICE_AT`` bytes shows bulk data, and only while the descriptor budget allows.
 Both transports stay attached but paused; the splice polls duplicates of their sockets. When a
