@@ -333,18 +333,27 @@ def main() -> None:
         floors: list[float] = []
         transports: list[float] = []
         process, up_process = psutil.Process(proxy.pid), psutil.Process(upstream.pid)
-        for _ in range(args.runs):
-            d = run(throughput(up_port, 50, args.seconds))
-            floors.append(run(throughput(fwd_port, 50, args.seconds)) / d)
-            transports.append(run(throughput(transport_port, 50, args.seconds)) / d)
-            before = (sum(process.cpu_times()[:2]), sum(up_process.cpu_times()[:2]))
-            p = run(throughput(proxied, 50, args.seconds))
-            requests = p * args.seconds
-            cpu_proxy.append((sum(process.cpu_times()[:2]) - before[0]) / requests * 1e6)
-            cpu_up.append((sum(up_process.cpu_times()[:2]) - before[1]) / requests * 1e6)
+        for i in range(args.runs):
+            d = run(throughput(up_port, 50, args.seconds))  # the anchor, first in every run
+            # the three proxies in a rotating order: none is always the one measured last
+            for which in ("pulsekit", "floor", "transport")[i % 3 :] + (
+                "pulsekit",
+                "floor",
+                "transport",
+            )[: i % 3]:
+                if which == "floor":
+                    floors.append(run(throughput(fwd_port, 50, args.seconds)) / d)
+                elif which == "transport":
+                    transports.append(run(throughput(transport_port, 50, args.seconds)) / d)
+                else:
+                    before = (sum(process.cpu_times()[:2]), sum(up_process.cpu_times()[:2]))
+                    p = run(throughput(proxied, 50, args.seconds))
+                    requests = p * args.seconds
+                    cpu_proxy.append((sum(process.cpu_times()[:2]) - before[0]) / requests * 1e6)
+                    cpu_up.append((sum(up_process.cpu_times()[:2]) - before[1]) / requests * 1e6)
+                    proxieds.append(p)
+                    ratios.append(p / d)
             directs.append(d)
-            proxieds.append(p)
-            ratios.append(p / d)
         ratio = statistics.median(ratios)
         rows.append(
             (
