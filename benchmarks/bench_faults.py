@@ -319,6 +319,8 @@ def main() -> None:
         p50_proxy = statistics.median(
             _pct(run(latencies(proxied, 2000)), 0.5) for _ in range(args.runs)
         )
+        for _ in range(args.runs):  # the same history for the transport-path proxy process
+            run(latencies(transport_port, 2000))
         added = (p50_proxy - p50_direct) * 1000
         rows.append(
             (
