@@ -1,6 +1,7 @@
 """Cost queries at scale: pulsekit (DuckDB over Parquet) against the same computations in pandas.
 
     .venv/bin/python benchmarks/bench_costs.py [--rows 5000000] [--runs 5] [--pandas-runs 3]
+    .venv/bin/python benchmarks/bench_costs.py --only cost_by_month --paired 9   # pairs, see paired()
 
 Generates a FOCUS 1.2 Parquet file of ``--rows`` rows into /tmp (once), then runs each query in a
 child process per engine, the two back to back, so each side's peak RSS is its own and both see
@@ -113,7 +114,9 @@ def generate(path: Path, rows: int) -> None:
 
 
 # ----------------------------------------------------------------------------- pulsekit side
-def duckdb_side(path: str, runs: int, queries: tuple[str, ...] = QUERIES) -> dict[str, Any]:
+def duckdb_side(
+    path: str, runs: int, queries: tuple[str, ...] = QUERIES, *, jobs_only: bool = False
+) -> Any:
     from pulsekit.costs.dataset import CostData
     from pulsekit.costs.savings import gp2_to_gp3
 
@@ -129,6 +132,8 @@ def duckdb_side(path: str, runs: int, queries: tuple[str, ...] = QUERIES) -> dic
         "window": lambda: data.window_cost("2025-11-12 10:00", "2025-11-12 14:00").df,
     }
     data.cost_by("service", "total")  # warm-up: lazy imports (pandas), file metadata
+    if jobs_only:
+        return jobs
     base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     out: dict[str, Any] = {}
     for name in queries:
@@ -144,7 +149,9 @@ def duckdb_side(path: str, runs: int, queries: tuple[str, ...] = QUERIES) -> dic
 
 
 # ----------------------------------------------------------------------------- pandas side
-def pandas_side(path: str, runs: int, queries: tuple[str, ...] = QUERIES) -> dict[str, Any]:
+def pandas_side(
+    path: str, runs: int, queries: tuple[str, ...] = QUERIES, *, jobs_only: bool = False
+) -> Any:
     import numpy as np
     import pandas as pd
 
@@ -318,6 +325,8 @@ def pandas_side(path: str, runs: int, queries: tuple[str, ...] = QUERIES) -> dic
         "gp2": gp2,
         "window": window,
     }
+    if jobs_only:
+        return jobs
     out: dict[str, Any] = {}
     for name in queries:
         times, rows = [], 0
@@ -328,6 +337,71 @@ def pandas_side(path: str, runs: int, queries: tuple[str, ...] = QUERIES) -> dic
         out[name] = {"median_s": statistics.median(times), "rows": rows}
     out["_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return out
+
+
+def serve(side: str, path: str) -> None:
+    """A long-lived child for --paired: runs the query named on each stdin line, prints timings."""
+    jobs = (duckdb_side if side == "duckdb" else pandas_side)(path, 0, jobs_only=True)
+    print(json.dumps({"ready": True}), flush=True)
+    for line in sys.stdin:
+        t0, c0 = time.perf_counter(), time.process_time()
+        rows = len(jobs[line.strip()]())
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        print(json.dumps({"wall": wall, "cpu": cpu, "rows": rows}), flush=True)
+
+
+def paired(path: Path, queries: tuple[str, ...], pairs: int) -> None:
+    """One warm child per engine; each run is a pulsekit run and a pandas run back to back (the
+    order alternates), so each pair sees the same machine load. Prints the median of the pairs'
+    ratios in wall time and in CPU time (the CPU ratio hardly moves with the load)."""
+    procs = {
+        side: subprocess.Popen(
+            [sys.executable, __file__, "--serve", side, "--path", str(path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for side in ("duckdb", "pandas")
+    }
+
+    def ask(side: str, query: str | None = None) -> dict[str, Any]:
+        proc = procs[side]
+        assert proc.stdin is not None and proc.stdout is not None
+        if query is not None:
+            proc.stdin.write(query + "\n")
+            proc.stdin.flush()
+        line = proc.stdout.readline()
+        if not line:
+            raise SystemExit(f"{side} child failed")
+        return dict(json.loads(line))
+
+    try:
+        for side in procs:
+            ask(side)  # ready
+        print("| query | pairs | pulsekit s | pandas s | speed-up (wall) | speed-up (CPU) |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for q in queries:
+            ask("duckdb", q)  # one untimed run each: first-run effects out of the pairs
+            ask("pandas", q)
+            walls, ratios, cpus = [], [], []
+            for i in range(pairs):
+                order = ("duckdb", "pandas") if i % 2 == 0 else ("pandas", "duckdb")
+                got = {side: ask(side, q) for side in order}
+                d, p = got["duckdb"], got["pandas"]
+                walls.append((d["wall"], p["wall"]))
+                ratios.append(p["wall"] / d["wall"])
+                cpus.append(p["cpu"] / d["cpu"])
+            print(
+                f"| {q} | {pairs} | {statistics.median(w[0] for w in walls):.3f} | "
+                f"{statistics.median(w[1] for w in walls):.2f} | "
+                f"{statistics.median(ratios):.1f}x (min {min(ratios):.1f}x) | "
+                f"{statistics.median(cpus):.1f}x |"
+            )
+    finally:
+        for proc in procs.values():
+            assert proc.stdin is not None
+            proc.stdin.close()
+            proc.wait(60)
 
 
 def child(side: str, path: Path, runs: int, query: str) -> dict[str, Any]:
@@ -359,6 +433,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--pandas-runs", type=int, default=3)
     parser.add_argument("--child", choices=("duckdb", "pandas"))
+    parser.add_argument("--serve", choices=("duckdb", "pandas"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--paired",
+        type=int,
+        metavar="N",
+        help="N back-to-back pairs per query in two warm children (ratio per pair, median)",
+    )
     parser.add_argument("--path")
     parser.add_argument("--query", choices=QUERIES)
     parser.add_argument("--dir", default=str(DIR), help="where the generated Parquet file lives")
@@ -366,6 +447,9 @@ def main() -> None:
         "--only", help="comma-separated queries to run (default: all), e.g. cost_by_month"
     )
     args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, args.path)
+        return
     if args.child:
         fn = duckdb_side if args.child == "duckdb" else pandas_side
         print(json.dumps(fn(args.path, args.runs, (args.query,) if args.query else QUERIES)))
@@ -381,6 +465,9 @@ def main() -> None:
             f"generated {args.rows:,} rows in {time.perf_counter() - t0:.1f} s -> {path} "
             f"({path.stat().st_size / 1e6:.0f} MB)"
         )
+    if args.paired:
+        paired(path, queries, args.paired)
+        return
     # one child per engine and query, run back to back, so both sides of a row see the same
     # machine load; each child's peak RSS is its own
     duck: dict[str, Any] = {"_rss_mb": 0.0, "_base_rss_mb": 0.0}

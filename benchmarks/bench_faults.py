@@ -13,10 +13,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from typing import Any
@@ -193,6 +195,41 @@ async def churn(port: int, seconds: float) -> int:
     return done
 
 
+def sink() -> tuple[int, threading.Event]:
+    """A TCP sink on a thread of this process: reads to EOF, answers b"ok"; (port, stop event)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            with conn:
+                while conn.recv(1 << 20):
+                    pass
+                conn.sendall(b"ok")
+        listener.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return int(listener.getsockname()[1]), stop
+
+
+def bulk(port: int, megabytes: int, process: psutil.Process) -> tuple[float, float]:
+    """Upload ``megabytes`` MB on one connection; (MB/s, proxy CPU ms per MB)."""
+    chunk = b"x" * (1 << 20)
+    cpu0, start = sum(process.cpu_times()[:2]), time.perf_counter()
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
+        for _ in range(megabytes):
+            sock.sendall(chunk)
+        sock.shutdown(socket.SHUT_WR)
+        assert sock.recv(2) == b"ok"
+    elapsed = time.perf_counter() - start
+    return megabytes / elapsed, (sum(process.cpu_times()[:2]) - cpu0) / megabytes * 1000
+
+
 # -- driver -------------------------------------------------------------------------------
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -255,12 +292,25 @@ def main() -> None:
         [sys.executable, "-m", "pulsekit.cli", "faults", "serve", "--port", str(api_port)],
         stderr=subprocess.DEVNULL,
     )
+    # the same proxy with the kernel pass-through off: the transport path, for comparison
+    plain_api = _free_port()
+    plain = subprocess.Popen(
+        [sys.executable, "-m", "pulsekit.cli", "faults", "serve", "--port", str(plain_api)],
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PULSEKIT_FAULTS_SPLICE": "0"},
+    )
     url = f"http://127.0.0.1:{api_port}"
     rows: list[tuple[str, str, str, str]] = []
     try:
         _wait(url)
         made = _api(url, "POST", "/proxies", {"name": "b", "upstream": f"127.0.0.1:{up_port}"})
         proxied = int(made["listen"].rsplit(":", 1)[1])
+        plain_url = f"http://127.0.0.1:{plain_api}"
+        _wait(plain_url)
+        made = _api(
+            plain_url, "POST", "/proxies", {"name": "b", "upstream": f"127.0.0.1:{up_port}"}
+        )
+        transport_port = int(made["listen"].rsplit(":", 1)[1])
         run = uvloop.run
 
         p50_direct = statistics.median(
@@ -269,6 +319,8 @@ def main() -> None:
         p50_proxy = statistics.median(
             _pct(run(latencies(proxied, 2000)), 0.5) for _ in range(args.runs)
         )
+        for _ in range(args.runs):  # the same history for the transport-path proxy process
+            run(latencies(transport_port, 2000))
         added = (p50_proxy - p50_direct) * 1000
         rows.append(
             (
@@ -281,18 +333,29 @@ def main() -> None:
 
         ratios, directs, proxieds, cpu_proxy, cpu_up = [], [], [], [], []
         floors: list[float] = []
+        transports: list[float] = []
         process, up_process = psutil.Process(proxy.pid), psutil.Process(upstream.pid)
-        for _ in range(args.runs):
-            d = run(throughput(up_port, 50, args.seconds))
-            floors.append(run(throughput(fwd_port, 50, args.seconds)) / d)
-            before = (sum(process.cpu_times()[:2]), sum(up_process.cpu_times()[:2]))
-            p = run(throughput(proxied, 50, args.seconds))
-            requests = p * args.seconds
-            cpu_proxy.append((sum(process.cpu_times()[:2]) - before[0]) / requests * 1e6)
-            cpu_up.append((sum(up_process.cpu_times()[:2]) - before[1]) / requests * 1e6)
+        for i in range(args.runs):
+            d = run(throughput(up_port, 50, args.seconds))  # the anchor, first in every run
+            # the three proxies in a rotating order: none is always the one measured last
+            for which in ("pulsekit", "floor", "transport")[i % 3 :] + (
+                "pulsekit",
+                "floor",
+                "transport",
+            )[: i % 3]:
+                if which == "floor":
+                    floors.append(run(throughput(fwd_port, 50, args.seconds)) / d)
+                elif which == "transport":
+                    transports.append(run(throughput(transport_port, 50, args.seconds)) / d)
+                else:
+                    before = (sum(process.cpu_times()[:2]), sum(up_process.cpu_times()[:2]))
+                    p = run(throughput(proxied, 50, args.seconds))
+                    requests = p * args.seconds
+                    cpu_proxy.append((sum(process.cpu_times()[:2]) - before[0]) / requests * 1e6)
+                    cpu_up.append((sum(up_process.cpu_times()[:2]) - before[1]) / requests * 1e6)
+                    proxieds.append(p)
+                    ratios.append(p / d)
             directs.append(d)
-            proxieds.append(p)
-            ratios.append(p / d)
         ratio = statistics.median(ratios)
         rows.append(
             (
@@ -314,10 +377,43 @@ def main() -> None:
         )
         rows.append(
             (
+                "pulsekit, kernel pass-through off (same run)",
+                "PULSEKIT_FAULTS_SPLICE=0: every chunk through the uvloop transports",
+                f"{statistics.median(transports):.0%} of direct",
+                "(context)",
+            )
+        )
+        rows.append(
+            (
                 "CPU per proxied request (same run)",
                 f"proxy {statistics.median(cpu_proxy):.0f} µs, "
                 f"upstream {statistics.median(cpu_up):.0f} µs",
                 f"{statistics.median(cpu_proxy) / statistics.median(cpu_up):.1f}x the upstream",
+                "(context)",
+            )
+        )
+
+        sink_port, sink_stop = sink()
+        for base in (url, plain_url):
+            _api(base, "POST", "/proxies", {"name": "sink", "upstream": f"127.0.0.1:{sink_port}"})
+        ports = {
+            "spliced": int(_api(url, "GET", "/proxies/sink")["listen"].rsplit(":", 1)[1]),
+            "transport": int(_api(plain_url, "GET", "/proxies/sink")["listen"].rsplit(":", 1)[1]),
+        }
+        owners = {"spliced": process, "transport": psutil.Process(plain.pid)}
+        rates: dict[str, list[tuple[float, float]]] = {"spliced": [], "transport": []}
+        for i in range(args.runs):
+            for name in ("spliced", "transport") if i % 2 == 0 else ("transport", "spliced"):
+                rates[name].append(bulk(ports[name], 128, owners[name]))
+        sink_stop.set()
+        mbs = {k: statistics.median(r for r, _ in v) for k, v in rates.items()}
+        cpus = {k: statistics.median(c for _, c in v) for k, v in rates.items()}
+        rows.append(
+            (
+                "bulk upload 128 MB, 1 conn, no toxic (same run)",
+                f"spliced {mbs['spliced']:,.0f} MB/s ({cpus['spliced']:.2f} ms CPU/MB), "
+                f"transport path {mbs['transport']:,.0f} MB/s ({cpus['transport']:.2f} ms CPU/MB)",
+                f"{mbs['spliced'] / mbs['transport']:.2f}x the bytes/s",
                 "(context)",
             )
         )
@@ -361,6 +457,8 @@ def main() -> None:
         )
     finally:
         proxy.terminate()
+        plain.terminate()
+        plain.wait(10)
         upstream.terminate()
         forwarder.terminate()
         forwarder.wait(10)

@@ -3,7 +3,9 @@
 With no toxic, ``data_received`` writes straight into the other transport (no task, no queue, no copy):
 ``Pipe.direct`` holds that transport while the direction is a pure pass-through, and is cleared before
 any toxic, queued chunk or toxic task can need the slow path. When a direction has toxics, its chunks
-go through a per-direction task that runs the toxic chain.
+go through a per-direction task that runs the toxic chain. While neither direction has a toxic, a
+connection moving bulk data bypasses Python altogether (``_splice``: splice(2) on Linux) until a
+toxic is added.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
 from pulsekit.faults._http_toxics import Framer, HttpMessage, transform
+from pulsekit.faults._splice import SPLICE_AT, Splice, try_splice
 from pulsekit.faults._toxics import HTTP_TYPES, Toxic
 
 if TYPE_CHECKING:
@@ -79,8 +82,8 @@ class Pipe:
     # -- flow control -------------------------------------------------------------------
     def _src_flow(self) -> None:
         src = self.src
-        if src is None or src.is_closing():
-            return
+        if src is None or src.is_closing() or self.conn.splice is not None:
+            return  # (a spliced connection keeps its transports paused)
         if self.p_buf or self.p_dst or self.p_conn:
             src.pause_reading()
         else:
@@ -125,6 +128,8 @@ class Pipe:
 
     def kick(self) -> None:
         """Start the toxic task if needed, or wake it to re-read the toxic chain."""
+        if self.conn.splice is not None:
+            self.conn.splice.stop()  # back to the transports, where toxics run
         self.direct = None  # the chain may have changed: no pass-through until re-checked
         if self.conn.closed or self.dst is None:
             return
@@ -242,7 +247,7 @@ class Pipe:
 class Conn:
     """A proxied connection: client transport, upstream transport and the two pipes."""
 
-    __slots__ = ("client", "closed", "down", "eofs", "loop", "proxy", "up", "upstream")
+    __slots__ = ("client", "closed", "down", "eofs", "loop", "proxy", "splice", "up", "upstream")
 
     def __init__(self, proxy: Proxy, client: asyncio.Transport) -> None:
         self.proxy = proxy
@@ -251,6 +256,7 @@ class Conn:
         self.upstream: asyncio.Transport | None = None
         self.closed = False
         self.eofs = 0
+        self.splice: Splice | None = None  # set while both directions are spliced in the kernel
         self.up = Pipe(self, "upstream")
         self.down = Pipe(self, "downstream")
         self.up.src = client
@@ -297,6 +303,8 @@ class Conn:
         if self.closed:
             return
         self.closed = True
+        if self.splice is not None:
+            self.splice.close()  # its duplicate descriptors would keep the sockets open
         proxy = self.proxy
         proxy.conns.discard(self)
         for pipe in (self.up, self.down):
@@ -349,6 +357,8 @@ class ClientSide(asyncio.Protocol):
             n = len(data)
             pipe.rx += n
             pipe.tx += n
+            if n >= SPLICE_AT:  # bulk data: move this connection into the kernel
+                try_splice(pipe.conn)
             return
         pipe.feed(data)
 
@@ -385,6 +395,8 @@ class _UpstreamSide(asyncio.Protocol):
             n = len(data)
             pipe.rx += n
             pipe.tx += n
+            if n >= SPLICE_AT:  # bulk data: move this connection into the kernel
+                try_splice(pipe.conn)
             return
         pipe.feed(data)
 
