@@ -135,3 +135,21 @@ def test_full_spec_holds(folder: str, tmp_path: Path) -> None:
             short.traffic["db_reads"] / short.requests
             > 2 * long.traffic["db_reads"] / long.requests
         )
+
+
+@pytest.mark.parametrize(
+    ("folder", "short"), [("04_bad_deploy", SHORT_04), ("05_short_ttl_cost", SHORT_05)]
+)
+def test_the_specs_rehearsal_is_the_schedule_the_tests_and_runbooks_use(
+    folder: str, short: dict[str, Any]
+) -> None:
+    """`pulsekit gameday run --rehearsal` runs exactly the short schedule tested here."""
+    from pulsekit.gameday import load_spec
+
+    rehearsed, overridden = (
+        load_spec(ROOT / folder, rehearsal=True),
+        load_spec(ROOT / folder, **short),
+    )
+    assert rehearsed.rehearsed and rehearsed.duration_s == overridden.duration_s
+    assert rehearsed.windows == overridden.windows and rehearsed.steps == overridden.steps
+    assert rehearsed.load == overridden.load
