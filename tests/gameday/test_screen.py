@@ -285,8 +285,13 @@ def test_a_background_run_halts_from_its_handle(tmp_path: Path) -> None:
         spec(duration="30s", steps=steps, windows={}, hypothesis={}), out=tmp_path / "out"
     )
     journal = tmp_path / "out" / "journal.jsonl"
-    until(lambda: journal.exists() and '"step.applied"' in journal.read_text(), 120, "the kill")
-    assert not handle.done
+    applied = lambda: journal.exists() and '"step.applied"' in journal.read_text()  # noqa: E731
+    try:
+        until(lambda: handle.done or applied(), 120, "the kill")
+    except AssertionError:
+        tail = journal.read_text()[-2000:] if journal.exists() else "(no journal)"
+        raise AssertionError(f"no kill within 120 s; the journal so far:\n{tail}") from None
+    assert not handle.done, (handle.result(timeout=5).status, handle.result(timeout=5).problems)
     assert handle.halt()
     result = handle.result(timeout=120)
     assert result.status == "aborted" and result.abort_reason == "halted from Python"
