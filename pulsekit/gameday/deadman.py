@@ -32,6 +32,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pulsekit.sandbox._procs import alive
+
 LOG_FILE = "deadman.jsonl"
 POLL_S = 0.25  # how often the runner's PID is checked
 REMOVE_ATTEMPTS = 3
@@ -216,18 +218,6 @@ class _Guard:
                 self.remove(fault_id, by)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    with contextlib.suppress(OSError):  # a zombie (the runner died, its parent has not reaped it)
-        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
-    return True
-
-
 def _drain(messages: queue.Queue[dict[str, Any] | None], guard: _Guard) -> None:
     """Every message the runner wrote before it died, up to the end of the pipe (at most 2 s)."""
     deadline = time.monotonic() + 2.0
@@ -279,7 +269,7 @@ def main(argv: list[str]) -> int:
             for fault_id, item in list(guard.items.items()):
                 if item["expires_at"] <= now:
                     guard.remove(fault_id, "ttl")
-            if not _alive(runner_pid):
+            if not alive(runner_pid):  # a zombie counts as dead
                 reason = "runner-lost"
                 _drain(messages, guard)  # a toxic it announced just before dying is guarded too
                 break

@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from pulsekit.sandbox._procs import alive
+
 PERIOD_US = 100_000
 _V2 = Path("/sys/fs/cgroup")
 _V1 = (Path("/sys/fs/cgroup/cpu"), Path("/sys/fs/cgroup/cpu,cpuacct"))
@@ -95,7 +97,7 @@ def clean_stale() -> int:
             continue
         for path in parent.glob(f"{PREFIX}*"):
             owner = path.name[len(PREFIX) :].split("-", 1)[0]
-            if owner.isdigit() and _alive(int(owner)):
+            if owner.isdigit() and alive(int(owner)):
                 continue
             try:
                 if not path.joinpath("cgroup.procs").read_text().strip():
@@ -104,13 +106,4 @@ def clean_stale() -> int:
             except OSError:
                 continue
     return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
     return True

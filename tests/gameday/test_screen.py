@@ -24,6 +24,7 @@ from pulsekit.gameday import read_events
 from pulsekit.gameday._screen import Screen
 from pulsekit.gameday._screen_state import replay_state
 from tests.gameday.test_runs import assert_rolled_back, spec
+from tests.sandbox.helpers import eventually
 
 pytestmark = pytest.mark.integration
 URL_LINE = re.compile(r"GameDay screen[^:]*: (http://127\.0\.0\.1:\d+/)")
@@ -31,13 +32,7 @@ URL_LINE = re.compile(r"GameDay screen[^:]*: (http://127\.0\.0\.1:\d+/)")
 
 def until(check: Callable[[], Any], timeout: float, what: str) -> Any:
     """Poll ``check`` until it returns something truthy, or fail naming ``what``."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+    return eventually(check, timeout, 0.1, what=what)
 
 
 @pytest.fixture(scope="module")

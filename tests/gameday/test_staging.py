@@ -20,18 +20,13 @@ import yaml
 from pulsekit import gameday
 from pulsekit.faults._http import call
 from pulsekit.gameday import read_events
+from tests.sandbox.helpers import eventually
 
 pytestmark = pytest.mark.integration
 
 
 def wait_for(check: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"not within {timeout} s: {what}")
+    return eventually(check, timeout, 0.1, what=what)
 
 
 @contextlib.contextmanager

@@ -43,7 +43,9 @@ def metric(metrics_url: str, name: str, **labels: str) -> float | None:
     return None
 
 
-def eventually(check: Callable[[], Any], timeout: float = 15.0, interval: float = 0.05) -> Any:
+def eventually(
+    check: Callable[[], Any], timeout: float = 15.0, interval: float = 0.05, what: str = "condition"
+) -> Any:
     """Poll ``check`` until it returns something truthy; fail with its last value at the deadline."""
     deadline = time.monotonic() + timeout
     last: Any = None
@@ -52,4 +54,4 @@ def eventually(check: Callable[[], Any], timeout: float = 15.0, interval: float 
         if last:
             return last
         time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout} s (last value: {last!r})")
+    raise AssertionError(f"{what} not met within {timeout:g} s (last value: {last!r})")
