@@ -31,10 +31,12 @@ pytest: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
 
 ## test-slow: not run by CI: every dojo at a human pace (PULSEKIT_DOJO_PAUSE s before each cell of a
-## live notebook), with the full-length runs left out of `make test` (pytest -m slow: dojo 07/08 solutions)
+## live notebook), with the full-length runs left out of `make test` (pytest -m slow: dojo 07/08 solutions,
+## every GameDay's spec at its full length)
 DOJO_PAUSE ?= 20
 test-slow: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" PULSEKIT_DOJO_PAUSE=$(DOJO_PAUSE) $(BIN)/python -m pytest dojos -m "slow or not slow" --timeout=900 --durations=0 -q
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest tests -m slow --timeout=900 --durations=0 -q
 
 ## system-deps: Debian's chromium, prometheus and postgresql for the browser, Prometheus and database tests
 system-deps:

@@ -60,3 +60,14 @@ def shop() -> Iterator[object]:
 
     with Sandbox() as sandbox:
         yield sandbox
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``slow`` (full-length GameDays) run under ``make test-slow`` (``-m slow``), not
+    in ``make test``: they are left out unless the marker expression names them."""
+    if "slow" in str(config.getoption("markexpr") or ""):
+        return
+    slow = [item for item in items if item.get_closest_marker("slow") is not None]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if item.get_closest_marker("slow") is None]
