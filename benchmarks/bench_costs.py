@@ -2,8 +2,11 @@
 
     .venv/bin/python benchmarks/bench_costs.py [--rows 5000000] [--runs 5] [--pandas-runs 3]
     .venv/bin/python benchmarks/bench_costs.py --only cost_by_month --paired 9   # pairs, see paired()
+    .venv/bin/python benchmarks/bench_costs.py --codec zstd ...   # an export read in place
 
-Generates a FOCUS 1.2 Parquet file of ``--rows`` rows into /tmp (once), then runs each query in a
+Generates a FOCUS 1.2 Parquet file of ``--rows`` rows into /tmp (once per codec; by default in
+the codec pulsekit writes its converted files in, as ``costs.open`` would for a CSV or CUR
+export), then runs each query in a
 child process per engine, the two back to back, so each side's peak RSS is its own and both see
 the same machine load. Both sides start from the Parquet
 file on every run (pandas reads only the columns it needs). DuckDB uses 2 threads and a 1 GB
@@ -28,10 +31,11 @@ DIR = Path("/tmp/pulsekit-bench-costs")
 QUERIES = ("cost_by_month", "cost_by_tag", "egress", "top_movers", "anomalies", "gp2", "window")
 
 
-def generate(path: Path, rows: int) -> None:
+def generate(path: Path, rows: int, codec: str) -> None:
     """A FOCUS Parquet file with ``rows`` rows over 395 days in time order (as billing exports
     are): 12 services, 30 accounts, 20k resources, 40 usage types (egress and gp2 among them),
-    JSON tags with messy keys, and a 5-day NAT spike."""
+    JSON tags with messy keys, and a 5-day NAT spike; compressed with ``codec`` (by default the
+    one pulsekit writes its converted files in)."""
     from pulsekit.costs import _schema
     from pulsekit.costs._engine import connect
 
@@ -107,7 +111,7 @@ def generate(path: Path, rows: int) -> None:
     con.execute(
         f"COPY (SELECT {select} FROM (SELECT i, CAST(hash(i) >> 2 AS BIGINT) AS h, "
         f"CAST(i * 395 // {rows} AS INTEGER) AS d FROM range({rows}) t(i))) "
-        f"TO '{tmp}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
+        f"TO '{tmp}' (FORMAT parquet, COMPRESSION {codec}, ROW_GROUP_SIZE 122880)"
     )
     con.close()
     os.replace(tmp, path)
@@ -440,6 +444,11 @@ def main() -> None:
         metavar="N",
         help="N back-to-back pairs per query in two warm children (ratio per pair, median)",
     )
+    parser.add_argument(
+        "--codec",
+        help="Parquet compression of the generated file (default: the one pulsekit converts to, "
+        "lz4_raw; zstd or snappy for an export read in place)",
+    )
     parser.add_argument("--path")
     parser.add_argument("--query", choices=QUERIES)
     parser.add_argument("--dir", default=str(DIR), help="where the generated Parquet file lives")
@@ -456,16 +465,20 @@ def main() -> None:
         return
     folder = Path(args.dir)
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"focus_{args.rows}.parquet"
+    from pulsekit.costs._engine import PARQUET_CODEC
+
+    codec = args.codec or PARQUET_CODEC
+    path = folder / f"focus_{args.rows}_{codec}.parquet"
     queries = tuple(args.only.split(",")) if args.only else QUERIES
     if not path.exists():
         t0 = time.perf_counter()
-        generate(path, args.rows)
+        generate(path, args.rows, codec)
         print(
             f"generated {args.rows:,} rows in {time.perf_counter() - t0:.1f} s -> {path} "
             f"({path.stat().st_size / 1e6:.0f} MB)"
         )
     if args.paired:
+        print(f"{args.rows:,} FOCUS rows, Parquet {codec}, {path.stat().st_size / 1e6:.0f} MB")
         paired(path, queries, args.paired)
         return
     # one child per engine and query, run back to back, so both sides of a row see the same
@@ -479,7 +492,7 @@ def main() -> None:
         duck["_base_rss_mb"] = max(duck["_base_rss_mb"], d["_base_rss_mb"])
         pand["_rss_mb"] = max(pand["_rss_mb"], p["_rss_mb"])
     print(
-        f"\n{args.rows:,} FOCUS rows, Parquet {path.stat().st_size / 1e6:.0f} MB, "
+        f"\n{args.rows:,} FOCUS rows, Parquet {codec} {path.stat().st_size / 1e6:.0f} MB, "
         f"{os.cpu_count()} CPUs; medians of {args.runs} (pulsekit) and {args.pandas_runs} (pandas) runs\n"
     )
     print("| query | pulsekit (DuckDB) s | pandas s | speed-up | rows out |")

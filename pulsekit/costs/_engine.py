@@ -14,6 +14,13 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+# How pulsekit writes the canonical Parquet files it queries (converted exports, Cost Explorer
+# pulls): LZ4 decodes about twice as fast as zstd for about 30% more bytes on disk, and these
+# files are a local cache read by every query (docs/benchmarks.md, "the monthly group-by").
+PARQUET_CODEC = "lz4_raw"
+PARQUET_OPTIONS = f"FORMAT parquet, COMPRESSION {PARQUET_CODEC}"
+
+
 def connect(*, threads: int = 2, memory_limit: str = "1GB") -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with bounded threads and memory, times in UTC, caching
     Parquet metadata (a dataset keeps its connection for all its queries)."""

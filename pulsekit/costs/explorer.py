@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pulsekit.costs import _schema
+from pulsekit.costs._engine import PARQUET_CODEC
 from pulsekit.errors import CostError
 
 DIMENSION_COLUMNS = {
@@ -209,6 +210,6 @@ def load_cost_explorer(
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp")
-    pq.write_table(table, tmp, compression="zstd")
+    pq.write_table(table, tmp, compression=PARQUET_CODEC)
     os.replace(tmp, target)
     return target

@@ -12,7 +12,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pulsekit.costs import _schema, cur
-from pulsekit.costs._engine import connect, ident, interrupted, literal, one_line, path_literal
+from pulsekit.costs._engine import (
+    PARQUET_OPTIONS,
+    connect,
+    ident,
+    interrupted,
+    literal,
+    one_line,
+    path_literal,
+)
 from pulsekit.costs._schema import typed
 from pulsekit.errors import CostError, SchemaError
 
@@ -225,7 +233,7 @@ def convert(
         try:
             con.execute(
                 f"COPY (SELECT {select} FROM {reader} ORDER BY ChargePeriodStart) "
-                f"TO {literal(str(tmp))} (FORMAT parquet, COMPRESSION zstd)"
+                f"TO {literal(str(tmp))} ({PARQUET_OPTIONS})"
             )
             os.chmod(tmp, 0o600)  # account IDs and costs: private, as every pulsekit record
             os.replace(tmp, target)

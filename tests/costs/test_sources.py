@@ -66,6 +66,11 @@ def test_conversion_happens_once(cache: Path) -> None:
     second = pc.convert(SLICE, cache_dir=cache)
     assert first == second and second.stat().st_mtime_ns == stamp
     assert first.suffix == ".parquet"
+    # the cache is written in the codec every query is measured with (docs/benchmarks.md)
+    import duckdb
+
+    codecs = duckdb.sql(f"SELECT DISTINCT compression FROM parquet_metadata('{first}')").fetchall()
+    assert codecs == [("LZ4_RAW",)]
 
 
 def test_canonical_parquet_is_used_in_place(cache: Path) -> None:
