@@ -645,7 +645,7 @@ def _steps(
             if k not in STRING_PARAMS:
                 check.number(v, f"{key}.{k}")
         if action == "deploy":
-            from pulsekit.sandbox._knobs import VERSIONS
+            from pulsekit.sandbox._config import VERSIONS
 
             if item["version"] not in VERSIONS:
                 check.fail(

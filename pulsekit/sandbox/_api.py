@@ -18,6 +18,7 @@ from prometheus_client import Gauge
 
 from pulsekit._types import LinkName
 from pulsekit.sandbox import _cache, _http
+from pulsekit.sandbox._config import ServiceConfig
 from pulsekit.sandbox._dbclient import DatabaseBusy, DatabaseUnavailable, DBClient
 
 DB_KEY = web.AppKey("db", DBClient)  # or the PostgreSQL tier's PGClient: the same interface
@@ -152,15 +153,15 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "pid": os.getpid(), "version": version})
 
 
-def build(config: dict[str, Any]) -> tuple[web.Application, Callable[[], Any] | None]:
+def build(config: ServiceConfig) -> tuple[web.Application, Callable[[], Any] | None]:
     app = _http.make_app(healthz=False)
     app.router.add_get("/healthz", healthz)
     app.middlewares.append(_db_errors)
-    links = config["links"]  # link name -> "http://127.0.0.1:PORT"
+    links = config.links  # link name -> "http://127.0.0.1:PORT"
     hops = [LinkName.parse(name) for name in links]
     replicas = {h.target: links[str(h)] for h in hops if h.target.startswith("db-replica")}
     db: Any
-    if config.get("db") == "postgres":
+    if config.db == "postgres":
         from pulsekit.sandbox._pgclient import PGClient
 
         db = PGClient(
@@ -168,19 +169,19 @@ def build(config: dict[str, Any]) -> tuple[web.Application, Callable[[], Any] | 
             replicas,
             app[_http.REGISTRY_KEY],
             password=os.environ.get("PULSEKIT_DB_PASSWORD", ""),
-            pool=config.get("db_pool", 4),
+            pool=config.db_pool,
         )
     else:
         db = DBClient(("db-primary", links["api->db-primary"]), replicas, app[_http.REGISTRY_KEY])
     app[DB_KEY] = db
     app[PAYMENTS_KEY] = links["api->payments"]
-    app[N_PLUS_ONE_KEY] = bool(config.get("n_plus_one", False))
-    app[VERSION_KEY] = str(config.get("version", "good"))
+    app[N_PLUS_ONE_KEY] = config.n_plus_one
+    app[VERSION_KEY] = config.version
     registry = app[_http.REGISTRY_KEY]
     Gauge(
         "shop_api_build_info", "1, labelled with the build running.", ["version"], registry=registry
     ).labels(app[VERSION_KEY]).set(1)
-    app[_cache.CACHE_KEY] = _cache.ReadCache(float(config.get("cache_ttl", 0.0)), registry)
+    app[_cache.CACHE_KEY] = _cache.ReadCache(config.cache_ttl, registry)
     app.router.add_route("GET", "/_pulsekit/cache", _cache.control)
     app.router.add_route("POST", "/_pulsekit/cache", _cache.control)
     app.router.add_get("/api/search", search)

@@ -18,7 +18,9 @@ import aiohttp
 from aiohttp import web
 from prometheus_client import Counter, Gauge, Histogram
 
+from pulsekit.errors import SandboxError
 from pulsekit.sandbox import _http
+from pulsekit.sandbox._config import ServiceConfig
 from pulsekit.sandbox._queries import READS, WRITES
 from pulsekit.sandbox._seed import seed
 
@@ -105,12 +107,17 @@ class Node:
         self.conn.commit()
 
 
-def build(config: dict[str, Any]) -> tuple[web.Application, Callable[[], Any] | None]:
+def build(config: ServiceConfig) -> tuple[web.Application, Callable[[], Any] | None]:
+    primary_url = config.primary_url
+    if config.role == "db-replica" and primary_url is None:
+        raise SandboxError(
+            f"{config.name}: a db-replica's config needs primary_url (the primary's URL)"
+        )
     app = _http.make_app()
     node = Node(
-        role=config["role"],
-        seed_value=config.get("seed", 42),
-        pool=config.get("db_pool", 4),
+        role=config.role,
+        seed_value=config.seed,
+        pool=config.db_pool,
         registry=app[_http.REGISTRY_KEY],
     )
 
@@ -141,8 +148,8 @@ def build(config: dict[str, Any]) -> tuple[web.Application, Callable[[], Any] | 
     app.router.add_get("/replication", replication)
 
     async def on_start() -> None:
-        if node.role == "db-replica":
-            asyncio.get_running_loop().create_task(_replicate(node, config["primary_url"]))
+        if primary_url is not None and node.role == "db-replica":
+            asyncio.get_running_loop().create_task(_replicate(node, primary_url))
 
     return app, on_start
 

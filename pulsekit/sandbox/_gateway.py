@@ -14,6 +14,7 @@ from prometheus_client import Counter, Gauge
 
 from pulsekit._types import LinkName
 from pulsekit.sandbox import _http, _pages
+from pulsekit.sandbox._config import ServiceConfig
 
 HEALTH_EVERY_S = 0.5
 HEALTH_TIMEOUT_S = 0.4
@@ -164,9 +165,9 @@ async def identify(request: web.Request) -> web.Response:
     return web.json_response({"pulsekit": "sandbox", "role": "gateway"})
 
 
-def build(config: dict[str, Any]) -> tuple[web.Application, Callable[[], Any] | None]:
+def build(config: ServiceConfig) -> tuple[web.Application, Callable[[], Any] | None]:
     app = _http.make_app()
-    links = {LinkName.parse(name): url for name, url in config["links"].items()}
+    links = {LinkName.parse(name): url for name, url in config.links.items()}
     upstreams = {link.target: links[link] for link in sorted(links) if link.source == "gateway"}
     balancer = Balancer(upstreams, app[_http.REGISTRY_KEY])
     app[BALANCER_KEY] = balancer

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from pulsekit.errors import ConfigError, SandboxError
 from pulsekit.sandbox import _procs
-
-VERSIONS = ("good", "faulty", "slow")  # the builds an api replica can run (see _api)
+from pulsekit.sandbox._config import VERSIONS  # the builds an api replica can run (see _api)
 
 
 def check_version(proc: Any, version: str) -> None:
@@ -18,7 +18,7 @@ def check_version(proc: Any, version: str) -> None:
         )
     if version not in VERSIONS:
         raise ConfigError(f"version={version!r} is unknown; use one of {', '.join(VERSIONS)}")
-    proc.config["version"] = version
+    proc.config = replace(proc.config, version=version)
 
 
 def set_cache_ttl(procs: list[Any], seconds: float) -> dict[str, float]:
@@ -38,8 +38,8 @@ def set_cache_ttl(procs: list[Any], seconds: float) -> dict[str, float]:
         except OSError as exc:
             raise SandboxError(
                 f"{proc.name} did not take the new cache TTL ({exc}); is it running? restart "
-                f"it and it starts with cache_ttl={proc.config.get('cache_ttl')}"
+                f"it and it starts with cache_ttl={proc.config.cache_ttl}"
             ) from exc
         previous[proc.name] = float(answer["previous_ttl_s"])
-        proc.config["cache_ttl"] = ttl
+        proc.config = replace(proc.config, cache_ttl=ttl)
     return previous

@@ -10,15 +10,16 @@ from typing import Any
 from aiohttp import web
 
 from pulsekit.sandbox import _http
+from pulsekit.sandbox._config import ServiceConfig
 
 MEDIAN_S = 0.040
 SIGMA = 0.5  # log-normal: p50 40 ms, p99 about 130 ms
 DECLINE_RATE = 0.02
 
 
-def build(config: dict[str, Any]) -> tuple[web.Application, Callable[[], Any] | None]:
+def build(config: ServiceConfig) -> tuple[web.Application, Callable[[], Any] | None]:
     app = _http.make_app()
-    rng = random.Random(config.get("seed", 42))
+    rng = random.Random(config.seed)
 
     async def charge(request: web.Request) -> web.Response:
         await asyncio.sleep(rng.lognormvariate(0.0, SIGMA) * MEDIAN_S)

@@ -15,7 +15,9 @@ from typing import Any
 from aiohttp import web
 from prometheus_client import Gauge
 
+from pulsekit.errors import SandboxError
 from pulsekit.sandbox import _http
+from pulsekit.sandbox._config import ServiceConfig
 from pulsekit.sandbox._pgclient import bounded
 
 EVERY_S = 0.25
@@ -34,10 +36,12 @@ _CONNECTIONS = (
 class _Probe:
     """One connection to the node, re-opened after a failure; the last facts read through it."""
 
-    def __init__(self, config: dict[str, Any], registry: Any) -> None:
-        self.role = config["node_role"]
+    def __init__(self, config: ServiceConfig, registry: Any) -> None:
+        if config.node_role is None or config.pg_port is None:
+            raise SandboxError(f"{config.name}: a pg-exporter's config needs node_role and pg_port")
+        self.role = config.node_role
         self.conninfo = (
-            f"host=127.0.0.1 port={config['pg_port']} user=pk dbname=shop "
+            f"host=127.0.0.1 port={config.pg_port} user=pk dbname=shop "
             f"password={os.environ.get('PULSEKIT_DB_PASSWORD', '')} connect_timeout=2 "
             "application_name=pulsekit-exporter"
         )
@@ -113,14 +117,14 @@ class _Probe:
             await asyncio.sleep(EVERY_S)
 
 
-def build(config: dict[str, Any]) -> tuple[web.Application, Callable[[], Any] | None]:
+def build(config: ServiceConfig) -> tuple[web.Application, Callable[[], Any] | None]:
     app = _http.make_app(healthz=False)
     probe = _Probe(config, app[_http.REGISTRY_KEY])
 
     async def healthz(request: web.Request) -> web.Response:
         if not probe.up:
-            return web.json_response({"status": "down", "node": config["name"]}, status=503)
-        return web.json_response({"status": "ok", "node": config["name"], "pid": os.getpid()})
+            return web.json_response({"status": "down", "node": config.name}, status=503)
+        return web.json_response({"status": "ok", "node": config.name, "pid": os.getpid()})
 
     app.router.add_get("/healthz", healthz)
 

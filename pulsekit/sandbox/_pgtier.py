@@ -23,7 +23,6 @@ class Node(Protocol):
     pid: int
     started: float | None
     popen: Any
-    config: dict[str, Any]
     sock: socket.socket | None
 
 

@@ -13,11 +13,14 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import psutil
+
+from pulsekit.errors import ServiceStartError
+from pulsekit.sandbox._config import ServiceConfig
 
 
 def bind(port: int = 0) -> socket.socket:
@@ -120,8 +123,45 @@ def _popen(
         )
 
 
-def service_argv(config: dict[str, Any]) -> list[str]:
-    return ["-m", "pulsekit.sandbox._service", json.dumps(config)]
+def service_argv(config: ServiceConfig) -> list[str]:
+    """The arguments after ``python`` that start the service ``config`` describes."""
+    return ["-m", "pulsekit.sandbox._service", config.to_json()]
+
+
+class Started(Protocol):
+    """What :func:`wait_healthy` reads of a sandbox process record."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def port(self) -> int: ...
+    @property
+    def popen(self) -> Any: ...
+    @property
+    def exporter(self) -> Started | None: ...  # a PostgreSQL node's: it answers for the node
+
+
+def wait_healthy(procs: Sequence[Started], logs: Path, timeout: float) -> None:
+    """Poll until every process answers ``/healthz``; a ServiceStartError with its log tail (in
+    ``logs``) when one exits, or when some are not healthy after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    pending = list(procs)
+    while pending:
+        for proc in list(pending):
+            for part in (proc, proc.exporter):
+                if part is not None and part.popen is not None and part.popen.poll() is not None:
+                    raise ServiceStartError(
+                        f"{part.name} exited with code {part.popen.returncode} while "
+                        "starting; log tail:\n" + tail(logs / f"{part.name}.log")
+                    )
+            if healthy(f"http://127.0.0.1:{(proc.exporter or proc).port}", timeout=1.0):
+                pending.remove(proc)
+        if pending and time.monotonic() >= deadline:
+            names = ", ".join(p.name for p in pending)
+            text = "\n".join(f"--- {p.name}:\n{tail(logs / f'{p.name}.log')}" for p in pending)
+            raise ServiceStartError(f"{names} not healthy after {timeout:.0f} s; log tail:\n{text}")
+        if pending:
+            time.sleep(0.05)
 
 
 def healthy(url: str, timeout: float = 0.5) -> bool:

@@ -8,22 +8,21 @@
 from __future__ import annotations
 
 import atexit
-import json
 import os
 import shutil
 import signal
 import socket
 import sys
 import tempfile
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 from pulsekit._types import LinkName
 from pulsekit.errors import ConfigError, SandboxError, ServiceStartError
 from pulsekit.sandbox import _pginstall, _procs, _state
+from pulsekit.sandbox._config import DBTier, NodeRole, Role, ServiceConfig
 
 START_TIMEOUT_S = 15.0
 _SIGNAL_OF = {"kill": signal.SIGKILL, "freeze": signal.SIGSTOP, "thaw": signal.SIGCONT}
@@ -63,8 +62,8 @@ class _Proc:
     name: str
     role: str
     port: int
-    argv: list[str]
-    config: dict[str, Any]  # JSON: what the service reads at start
+    argv: list[str]  # the links process's ("{fd}": its socket); a service's comes from config
+    config: ServiceConfig | None = None  # what a service reads at start (None: links, postgres)
     pid: int = 0
     started: float | None = None
     popen: Any = None
@@ -362,7 +361,8 @@ class Sandbox:
 
     def version(self, name: str) -> str:
         """The build an api replica runs ("good" unless :meth:`deploy` said otherwise)."""
-        return str(self._proc(name).config.get("version", "good"))
+        config = self._proc(name).config
+        return "good" if config is None else config.version
 
     def set_cache_ttl(self, seconds: float, name: str | None = None) -> dict[str, float]:
         """Set the catalog cache's TTL on api replica ``name`` (None: every replica), live, through
@@ -450,14 +450,14 @@ class Sandbox:
         plan += [("db-primary", "db-primary")]
         plan += [(f"db-replica-{i}", "db-replica") for i in range(1, self.db_replicas + 1)]
         plan += [("payments", "payments")]
-        procs = [_Proc(name, role, 0, [], {}) for name, role in plan]
+        procs = [_Proc(name, role, 0, []) for name, role in plan]
         for proc in procs:
             if self.db == "postgres" and proc.role in ("db-primary", "db-replica"):
                 proc.kind = "postgres"
         return procs
 
     def _start_links(self) -> None:
-        proc = _Proc("links", "links", 0, [], {})
+        proc = _Proc("links", "links", 0, [])
         proc.argv = ["-m", "pulsekit.sandbox._links", "--fd", "{fd}"]
         if self._parent_pid():
             proc.argv += ["--parent", str(self._parent_pid())]
@@ -525,22 +525,21 @@ class Sandbox:
                 int(item["upstream"].rsplit(":", 1)[1]),
             )
 
-    def _service_config(self, proc: _Proc) -> dict[str, Any]:
-        config: dict[str, Any] = {
-            "name": proc.name,
-            "role": proc.role,
-            "seed": self.seed,
-            "db_pool": self.db_pool,
-            "db": self.db,
-            "parent_pid": self._parent_pid(),
-            "n_plus_one": self.n_plus_one,
-            "cache_ttl": self.cache_ttl,
-        }
-        if proc.role in ("gateway", "api"):  # the links this tier dials, by their source
-            config["links"] = {n: k.url for n, k in self._links.items() if k.source == proc.role}
-        if proc.role == "db-replica":
-            config["primary_url"] = f"http://127.0.0.1:{self._procs['db-primary'].port}"
-        return config
+    def _service_config(self, proc: _Proc) -> ServiceConfig:
+        primary = f"http://127.0.0.1:{self._procs['db-primary'].port}"
+        return ServiceConfig(
+            name=proc.name,
+            role=cast(Role, proc.role),
+            parent_pid=self._parent_pid(),
+            seed=self.seed,
+            db=cast(DBTier, self.db),
+            db_pool=self.db_pool,
+            n_plus_one=self.n_plus_one,
+            cache_ttl=self.cache_ttl,
+            # the links this tier dials, by their source (the gateway's, the api's; none for others)
+            links={n: k.url for n, k in self._links.items() if k.source == proc.role},
+            primary_url=primary if proc.role == "db-replica" else None,
+        )
 
     def _start_services(self) -> None:
         procs = [p for p in self._procs.values() if p.role != "links"]
@@ -550,7 +549,6 @@ class Sandbox:
             if proc.kind == "postgres":
                 continue
             proc.config = self._service_config(proc)
-            proc.argv = ["-m", "pulsekit.sandbox._service", "{config}"]
             if self._pg is not None:
                 proc.env = {"PULSEKIT_DB_PASSWORD": self._pg.password}
             self._spawn(proc)
@@ -577,15 +575,14 @@ class Sandbox:
             k.target: k.listen_port for k in self._links.values() if k.source == "db-primary"
         }
         for node in nodes:  # first, so they start up while the nodes do (they retry until then)
-            exporter = _Proc(f"{node.name}-exporter", "pg-exporter", 0, [], {})
-            exporter.config = {
-                "name": node.name,
-                "role": "pg-exporter",
-                "node_role": node.role,
-                "pg_port": node.port,
-                "parent_pid": self._parent_pid(),
-            }
-            exporter.argv = ["-m", "pulsekit.sandbox._service", "{config}"]
+            exporter = _Proc(f"{node.name}-exporter", "pg-exporter", 0, [])
+            exporter.config = ServiceConfig(
+                name=node.name,
+                role="pg-exporter",
+                parent_pid=self._parent_pid(),
+                node_role=cast(NodeRole, node.role),
+                pg_port=node.port,
+            )
             exporter.env = {"PULSEKIT_DB_PASSWORD": self._pg.password}
             node.exporter = exporter
             self._spawn(exporter)
@@ -595,9 +592,10 @@ class Sandbox:
         sock, proc.sock = proc.sock or _procs.bind(proc.port), None
         proc.port = sock.getsockname()[1]
         try:
-            config = {**proc.config, "fd": sock.fileno()}
-            argv = [a.replace("{fd}", str(sock.fileno())) for a in proc.argv]
-            argv = [json.dumps(config) if a == "{config}" else a for a in argv]
+            if proc.config is not None:
+                argv = _procs.service_argv(replace(proc.config, fd=sock.fileno()))
+            else:
+                argv = [a.replace("{fd}", str(sock.fileno())) for a in proc.argv]
             proc.popen = _procs.spawn(
                 argv,
                 fd=sock.fileno(),
@@ -611,34 +609,7 @@ class Sandbox:
         proc.started = _procs.create_time(proc.pid)
 
     def _wait_healthy(self, procs: list[_Proc], timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        pending = list(procs)
-        while pending:
-            for proc in list(pending):
-                for part in (proc, proc.exporter):
-                    if (
-                        part is not None
-                        and part.popen is not None
-                        and part.popen.poll() is not None
-                    ):
-                        raise ServiceStartError(
-                            f"{part.name} exited with code {part.popen.returncode} while "
-                            "starting; log tail:\n"
-                            + _procs.tail(self.run_dir / "logs" / f"{part.name}.log")
-                        )
-                if _procs.healthy(f"http://127.0.0.1:{(proc.exporter or proc).port}", timeout=1.0):
-                    pending.remove(proc)
-            if pending and time.monotonic() >= deadline:
-                names = ", ".join(p.name for p in pending)
-                logs = "\n".join(
-                    f"--- {p.name}:\n{_procs.tail(self.run_dir / 'logs' / f'{p.name}.log')}"
-                    for p in pending
-                )
-                raise ServiceStartError(
-                    f"{names} not healthy after {timeout:.0f} s; log tail:\n{logs}"
-                )
-            if pending:
-                time.sleep(0.05)
+        _procs.wait_healthy(procs, self.run_dir / "logs", timeout)
 
     def _start_prometheus(self) -> None:
         from pulsekit.observe.server import PrometheusServer

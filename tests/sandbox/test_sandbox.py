@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import psutil
 import pytest
 
 from pulsekit.errors import ConfigError, SandboxError, ServiceStartError
 from pulsekit.sandbox import Sandbox
+from pulsekit.sandbox._config import ServiceConfig
 from tests.sandbox.helpers import eventually, get, metric, post
 
 pytestmark = pytest.mark.integration
@@ -194,10 +197,10 @@ def test_a_service_that_fails_to_start_is_named_and_everything_is_stopped(
     """A crashing service raises ServiceStartError with its log tail; nothing started is left."""
     original = Sandbox._service_config
 
-    def broken(self: Sandbox, proc: object) -> dict[str, object]:
+    def broken(self: Sandbox, proc: object) -> ServiceConfig:
         config = original(self, proc)  # type: ignore[arg-type]
-        if config["name"] == "payments":
-            config["role"] = "no-such-role"
+        if config.name == "payments":  # the service's own check of its config stops it
+            return replace(config, role="no-such-role")  # type: ignore[arg-type]
         return config
 
     monkeypatch.setattr(Sandbox, "_service_config", broken)
