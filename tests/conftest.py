@@ -19,12 +19,16 @@ if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
 REQUIRE_ALL = os.environ.get("PULSEKIT_REQUIRE_ALL", "") not in ("", "0", "false", "no")
 
 
-def missing(what: str, install: str) -> None:
+def skip_or_fail(message: str) -> None:
     """Skip the test, or fail it when PULSEKIT_REQUIRE_ALL=1 (CI must never pass by skipping)."""
-    message = f"{what} is not installed; install it with: {install}"
     if REQUIRE_ALL:
         pytest.fail(f"PULSEKIT_REQUIRE_ALL=1 and {message}")
     pytest.skip(message)
+
+
+def missing(what: str, install: str) -> None:
+    """Skip (fail under PULSEKIT_REQUIRE_ALL=1): ``what`` is not installed."""
+    skip_or_fail(f"{what} is not installed; install it with: {install}")
 
 
 def require_netns() -> None:
@@ -33,10 +37,7 @@ def require_netns() -> None:
 
     why = unavailable()
     if why:
-        message = f"network namespaces cannot be made here: {why} (CI runs these as root)"
-        if REQUIRE_ALL:
-            pytest.fail(f"PULSEKIT_REQUIRE_ALL=1 and {message}")
-        pytest.skip(message)
+        skip_or_fail(f"network namespaces cannot be made here: {why} (CI runs these as root)")
 
 
 @pytest.fixture(scope="session")
